@@ -1,0 +1,1 @@
+"""Calibration of protocol parameters: lending, perps, options scan ranges, coverage tests."""

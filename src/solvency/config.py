@@ -1,0 +1,209 @@
+"""Market specifications: pydantic models read from TOML files.
+
+A market spec describes one market of a protocol — the asset, where its prices come from, the parameters
+currently in force, the liquidity that absorbs liquidations, the oracle and liquidators, the loan book and
+the risk budget. Every section has a documented default, so ``MarketSpec()`` is a usable WETH/USDC lending
+market on the embedded sample prices; ``examples/markets/*.toml`` carry real protocols' parameters.
+
+Units follow DESIGN §3: ratios are fractions, sizes are in the quote (debt) asset, time spans are strings
+such as ``"10m"`` (converted with :func:`solvency.units.parse_duration`). Relative file paths are resolved
+against the directory of the TOML file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from solvency.errors import ConfigError
+from solvency.units import parse_duration
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+
+
+def _span(value: Any) -> str:
+    parse_duration(value)  # raises a clear error on a bad span
+    return str(value) if not isinstance(value, int | float) else f"{int(value)}s"
+
+
+class PricesSpec(_Section):
+    """Where the market's price history comes from (default: the embedded sample)."""
+
+    file: Path | None = Field(None, description="price file (CSV/Parquet/JSON); None = embedded sample")
+    column: str | None = Field(None, description="series to use where the file holds several")
+    freq: str = Field("1d", description="bar length of the embedded sample when no file is given")
+
+
+class LendingParams(_Section):
+    """Parameters of a lending market (Aave v3 naming), as fractions; caps in units of the asset."""
+
+    ltv: float = Field(0.805, gt=0, lt=1, description="maximum loan-to-value at borrow time")
+    liquidation_threshold: float = Field(0.83, gt=0, lt=1, description="LT: health factor = collateral·LT/debt")
+    liquidation_bonus: float = Field(0.05, ge=0, lt=1, description="LB: extra collateral paid to liquidators")
+    close_factor: float = Field(0.5, gt=0, le=1, description="share of debt repayable in one liquidation")
+    supply_cap: float | None = Field(None, gt=0, description="max collateral supplied, asset units")
+    borrow_cap: float | None = Field(None, gt=0, description="max debt borrowed, quote units")
+
+    @model_validator(mode="after")
+    def _invariants(self) -> LendingParams:
+        if not self.ltv < self.liquidation_threshold:
+            raise ValueError(f"ltv {self.ltv} must be below liquidation_threshold {self.liquidation_threshold}")
+        if not self.liquidation_threshold * (1 + self.liquidation_bonus) < 1 + 1e-12:
+            raise ValueError("liquidation_threshold·(1+liquidation_bonus) must not exceed 1")
+        return self
+
+
+class LiquiditySpec(_Section):
+    """How much the price moves when ``size`` (quote units) of collateral is sold.
+
+    * ``constant_product``: an x·y = k pool with ``reserve_base`` / ``reserve_quote``;
+    * ``depth_table``: ``sizes`` (quote units) sold at ``slippages`` (fractions), interpolated;
+    * ``power_law``: slippage = ``coefficient`` · (size / 1e6) ** ``exponent``.
+
+    In stress scenarios depth is multiplied by ``stress_multiplier`` (< 1: liquidity evaporates).
+    """
+
+    kind: Literal["constant_product", "depth_table", "power_law"] = "depth_table"
+    reserve_base: float | None = Field(None, gt=0)
+    reserve_quote: float | None = Field(None, gt=0)
+    sizes: list[float] | None = Field(
+        # Order of magnitude of ETH/USDC on-chain + CEX depth in 2023 (Risk DAO usd_volume_for_slippage style).
+        default_factory=lambda: [1e6, 1e7, 5e7, 1e8, 2.5e8],
+        description="quote amounts sold",
+    )
+    slippages: list[float] | None = Field(
+        default_factory=lambda: [0.001, 0.005, 0.02, 0.04, 0.10], description="price impact at each size"
+    )
+    coefficient: float | None = Field(None, gt=0)
+    exponent: float | None = Field(None, gt=0)
+    stress_multiplier: float = Field(0.5, gt=0, le=1, description="depth multiplier in stress")
+
+    @model_validator(mode="after")
+    def _complete(self) -> LiquiditySpec:
+        if self.kind == "constant_product" and (self.reserve_base is None or self.reserve_quote is None):
+            raise ValueError("constant_product liquidity needs reserve_base and reserve_quote")
+        if self.kind == "depth_table":
+            if not self.sizes or not self.slippages or len(self.sizes) != len(self.slippages):
+                raise ValueError("depth_table liquidity needs sizes and slippages of equal length")
+            if any(b <= a for a, b in zip(self.sizes, self.sizes[1:], strict=False)):
+                raise ValueError("depth_table sizes must increase")
+            if any(s <= 0 or s >= 1 for s in self.slippages):
+                raise ValueError("depth_table slippages must be fractions in (0, 1)")
+        if self.kind == "power_law" and (self.coefficient is None or self.exponent is None):
+            raise ValueError("power_law liquidity needs coefficient and exponent")
+        return self
+
+
+class OracleSpec(_Section):
+    """Price oracle of the protocol (Chainlink-style push oracle)."""
+
+    heartbeat: str = Field("1h", description="maximum time between updates")
+    deviation: float = Field(0.005, ge=0, lt=1, description="relative move that forces an update")
+    delay: str = Field("0s", description="extra delay between the market and the oracle")
+
+    _v = field_validator("heartbeat")(_span)
+
+    @field_validator("delay")
+    @classmethod
+    def _delay(cls, value: Any) -> str:
+        if str(value).strip() in {"0", "0s", "0m"}:
+            return "0s"
+        return _span(value)
+
+
+class LiquidatorSpec(_Section):
+    """The liquidators competing for the market's positions."""
+
+    latency: str = Field("1m", description="time from liquidatable to liquidated")
+    capacity_per_step: float = Field(2.5e7, gt=0, description="quote amount they can repay per step")
+    gas_units: float = Field(500_000, gt=0, description="gas used by one liquidation")
+    gas_price_gwei: float = Field(30.0, gt=0, description="gas price in normal times")
+    native_price: float = Field(3_000.0, gt=0, description="price of the gas token in quote units")
+
+    _v = field_validator("latency")(_span)
+
+
+class BookSpec(_Section):
+    """The loan book: a CSV of positions, or a synthetic book with these properties."""
+
+    file: Path | None = None
+    positions: int = Field(5_000, gt=0, description="synthetic: number of positions")
+    debt_total: float = Field(1.0e9, gt=0, description="synthetic: total debt, quote units")
+    whale_share: float = Field(0.2, ge=0, lt=1, description="synthetic: share of debt held by the top 1 %")
+    seed: int = 7
+
+
+class RiskSpec(_Section):
+    """The risk budget and how it is measured."""
+
+    budget: float = Field(0.001, gt=0, lt=1, description="ES99 of bad debt allowed, fraction of debt")
+    horizon: str = Field("1d", description="stress horizon")
+    coverage: float = Field(0.99, gt=0.5, lt=1)
+    paths: int = Field(10_000, gt=0)
+    scenarios: list[str] = Field(default_factory=lambda: ["black-thursday-2020", "oct-2025"])
+
+    _v = field_validator("horizon")(_span)
+
+
+class MarketSpec(_Section):
+    """One market of a protocol. ``MarketSpec()`` is a WETH/USDC lending market on the embedded sample."""
+
+    name: str = "sample-weth"
+    asset: str = "WETH"
+    quote: str = "USDC"
+    protocol: Literal["lending", "perp", "options"] = "lending"
+    prices: PricesSpec = Field(default_factory=PricesSpec)
+    current: LendingParams = Field(default_factory=LendingParams)
+    liquidity: LiquiditySpec = Field(default_factory=LiquiditySpec)
+    oracle: OracleSpec = Field(default_factory=OracleSpec)
+    liquidators: LiquidatorSpec = Field(default_factory=LiquidatorSpec)
+    book: BookSpec = Field(default_factory=BookSpec)
+    risk: RiskSpec = Field(default_factory=RiskSpec)
+    source: Path | None = Field(None, description="the TOML file this spec was read from", exclude=True)
+
+
+def load_market(path: str | Path) -> MarketSpec:
+    """Read a market spec from TOML, resolving relative file paths against the file's directory.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not TOML, or a field is invalid (the message names the field).
+    """
+    path = Path(path)
+    data = read_toml(path)
+    try:
+        spec = MarketSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc), path=path) from None
+    base = path.parent
+    if spec.prices.file is not None and not spec.prices.file.is_absolute():
+        spec.prices.file = base / spec.prices.file
+    if spec.book.file is not None and not spec.book.file.is_absolute():
+        spec.book.file = base / spec.book.file
+    spec.source = path
+    return spec
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file, with a :class:`ConfigError` naming the file and line on failure."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("config file not found", path=path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)

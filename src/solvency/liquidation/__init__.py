@@ -1,0 +1,1 @@
+"""Liquidation queue: prioritisation and partial-liquidation scheduling."""

@@ -1,0 +1,1 @@
+"""Portfolio margin over options and perps with Greeks attribution."""

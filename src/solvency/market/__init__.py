@@ -1,0 +1,1 @@
+"""Market model: realized and forecast volatility, regimes, tails, liquidity and correlation."""

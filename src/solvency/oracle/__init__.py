@@ -1,0 +1,1 @@
+"""Risk oracle: online estimators, feed guards, controller, guardrails and the signed ledger."""

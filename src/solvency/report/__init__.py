@@ -1,0 +1,1 @@
+"""HTML reports (jinja2 templates, plotly figures)."""

@@ -1,0 +1,1 @@
+"""Protocol simulation: price paths, loan books, liquidation engines, named scenarios, risk metrics."""
