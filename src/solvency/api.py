@@ -4,7 +4,7 @@ Examples
 --------
 >>> from solvency import api
 >>> prices = api.sample_prices("1d")
->>> float(prices["close"].iloc[0])
+>>> float(prices["open"].iloc[0])
 750.0
 """
 
