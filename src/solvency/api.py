@@ -8,17 +8,31 @@ Examples
 750.0
 """
 
+from solvency.calibrate.coverage import christoffersen, kupiec
+from solvency.calibrate.margin_backtest import margin_backtest
+from solvency.calibrate.perp import calibrate_perp
 from solvency.config import MarketSpec, load_market
 from solvency.data.loading import load_prices
 from solvency.data.sample import sample_crash, sample_prices
 from solvency.errors import SolvencyError, SolvencyInputError
+from solvency.margin.portfolio import portfolio_margin
+from solvency.pricing.black import black76, black_scholes
+from solvency.pricing.implied import implied_vol
 
 __all__ = [
     "MarketSpec",
     "SolvencyError",
     "SolvencyInputError",
+    "black76",
+    "black_scholes",
+    "calibrate_perp",
+    "christoffersen",
+    "implied_vol",
+    "kupiec",
     "load_market",
     "load_prices",
+    "margin_backtest",
+    "portfolio_margin",
     "sample_crash",
     "sample_prices",
 ]

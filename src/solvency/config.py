@@ -150,6 +150,68 @@ class RiskSpec(_Section):
     _v = field_validator("horizon")(_span)
 
 
+class PerpSpec(_Section):
+    """A perpetual-futures market: liquidation mechanics, depth and the margin-calibration settings.
+
+    Price impact of closing ``size`` (quote units) is the square-root law
+    ``impact_coefficient · (size / impact_reference) ** impact_exponent`` (Tóth et al. 2011), a fraction of price.
+    """
+
+    liquidation_horizon: str = Field("1h", description="time to close a position once it is liquidatable")
+    maintenance_fraction: float = Field(0.6, gt=0, le=1, description="MMF / IMF (dYdX v4 default 0.6)")
+    tier_notionals: list[float] = Field(
+        default_factory=lambda: [1e5, 1e6, 5e6, 2.5e7, 1e8], description="upper notional of each margin tier"
+    )
+    impact_coefficient: float = Field(0.001, gt=0, description="impact of closing impact_reference, fraction")
+    impact_reference: float = Field(1e6, gt=0, description="size (quote) at which impact = impact_coefficient")
+    impact_exponent: float = Field(0.5, gt=0, le=1, description="exponent of the impact law")
+    liquidation_fee_floor: float = Field(0.001, ge=0, lt=1)
+    liquidation_fee_cap: float = Field(0.015, gt=0, lt=1, description="dYdX v4 caps the fee at 1.5 %")
+    typical_liquidation_size: float = Field(1e5, gt=0, description="quote size of a typical liquidation")
+    keeper_cost: float = Field(1.0, ge=0, description="quote cost of one liquidation transaction")
+    oi_liquidation_share: float = Field(0.25, gt=0, le=1, description="share of OI liquidated in a tail move")
+    oi_impact_budget: float = Field(0.02, gt=0, lt=1, description="impact allowed when closing that share")
+    oi_cap_ratio: float = Field(2.0, gt=1, description="upper OI cap / lower OI cap (dYdX v4 uses 2)")
+    vol_basis: Literal["max", "current", "average"] = Field("max", description="which FHS tail move sets MMF")
+    insurance_horizon: str = Field("7d", description="window over which bankruptcies are simulated")
+    insurance_paths: int = Field(2000, gt=0)
+    insurance_positions: int = Field(400, gt=0, description="positions per side in the simulated book")
+    seed: int = 11
+
+    _v = field_validator("liquidation_horizon", "insurance_horizon")(_span)
+
+    @field_validator("tier_notionals")
+    @classmethod
+    def _tiers(cls, value: list[float]) -> list[float]:
+        if not value or min(value) <= 0 or value != sorted(set(value)):
+            raise ValueError("tier_notionals must be positive and increasing")
+        return value
+
+
+class OptionsSpec(_Section):
+    """Portfolio-margin settings for options on the market's asset (Deribit / Derive-style scenario grid)."""
+
+    spot: float | None = Field(None, gt=0, description="underlying price; None = last close of the prices")
+    implied_vol: float | None = Field(None, gt=0, description="flat IV for positions without one; None = FHS σ")
+    rate: float = Field(0.0, description="discount rate (0: crypto options margined in the underlying)")
+    price_range: float | None = Field(None, gt=0, lt=1, description="R; None = FHS tail move at risk.coverage")
+    margin_horizon: str = Field("1d", description="horizon of the FHS tail move that sets R")
+    price_steps: int = Field(9, ge=3, description="evenly spaced price moves from -R to +R (odd: includes 0)")
+    vol_up: float = Field(0.45, ge=0, description="relative IV shock up at 30 days to expiry")
+    vol_down: float = Field(0.30, ge=0, lt=1, description="relative IV shock down at 30 days to expiry")
+    tenor_power: float = Field(0.3, ge=0, description="p in the tenor scaling (30 / DTE) ** p")
+    min_dte_days: float = Field(1.0, gt=0, description="DTE floor of the tenor scaling")
+    extended_moves: list[float] = Field(
+        default_factory=lambda: [-3.0, -2.0, 2.0, 3.0, 4.0, 5.0], description="extended moves, multiples of R"
+    )
+    extended_weight: float = Field(0.3, ge=0, le=1, description="weight of extended-move losses")
+    short_option_minimum: float = Field(0.01, ge=0, description="minimum margin per short option, × spot")
+    maintenance_ratio: float = Field(0.8, gt=0, le=1, description="MM = maintenance_ratio × IM")
+    valuation_time: str | None = Field(None, description="ISO time of valuation; None = time of the last price")
+
+    _v = field_validator("margin_horizon")(_span)
+
+
 class MarketSpec(_Section):
     """One market of a protocol. ``MarketSpec()`` is a WETH/USDC lending market on the embedded sample."""
 
@@ -164,6 +226,8 @@ class MarketSpec(_Section):
     liquidators: LiquidatorSpec = Field(default_factory=LiquidatorSpec)
     book: BookSpec = Field(default_factory=BookSpec)
     risk: RiskSpec = Field(default_factory=RiskSpec)
+    perp: PerpSpec = Field(default_factory=PerpSpec)
+    options: OptionsSpec = Field(default_factory=OptionsSpec)
     source: Path | None = Field(None, description="the TOML file this spec was read from", exclude=True)
 
 

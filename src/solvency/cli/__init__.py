@@ -36,6 +36,12 @@ def _register() -> None:
     from solvency.cli import data as _data
 
     _data.register(app)
+    from solvency.cli import margin as _margin
+
+    _margin.register(app)
+    from solvency.cli import calibrate as _calibrate
+
+    _calibrate.register(app)
 
 
 _register()

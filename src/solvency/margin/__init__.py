@@ -1,1 +1,5 @@
-"""Portfolio margin over options and perps with Greeks attribution."""
+"""Portfolio margin: scenario grid over options and perps, short-option minimum, Greeks attribution."""
+
+from solvency.margin.portfolio import PortfolioMargin, portfolio_margin
+
+__all__ = ["PortfolioMargin", "portfolio_margin"]
