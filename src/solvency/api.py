@@ -9,8 +9,12 @@ Examples
 """
 
 from solvency.config import MarketSpec, load_market
+from solvency.data.cleaning import Change, clean_prices
+from solvency.data.fetch import fetch_prices
 from solvency.data.loading import load_prices
 from solvency.data.sample import sample_crash, sample_prices
+from solvency.data.validation import Issue, ValidationReport, validate_prices
+from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
 
 __all__ = [
@@ -22,3 +26,5 @@ __all__ = [
     "sample_crash",
     "sample_prices",
 ]
+# data layer (validation, cleaning, writing, fetching)
+__all__ += ["Change", "Issue", "ValidationReport", "clean_prices", "fetch_prices", "validate_prices", "write_prices"]

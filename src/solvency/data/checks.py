@@ -101,10 +101,8 @@ def stale_min_repeats(n_returns: int, p_unchanged: float, *, alpha: float, floor
     unchanged closes in a row is expected ``m · p**k`` times if bars were independent; the run is stale when
     that expectation is below ``alpha``. Never fewer than ``floor`` repeats.
     """
-    if n_returns <= 0 or p_unchanged <= 0.0:
-        return floor
-    if p_unchanged >= 1.0:
-        return n_returns + 1  # everything unchanged: nothing stands out (a constant series is reported once)
+    if n_returns <= 0 or p_unchanged <= 0.0 or p_unchanged >= 1.0:
+        return floor  # p = 1: a constant series, reported as one stale run
     k = math.log(alpha / n_returns) / math.log(p_unchanged)
     return max(floor, math.ceil(k - 1e-12))
 

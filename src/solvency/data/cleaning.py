@@ -163,20 +163,22 @@ def _drop_bad_rows(frame: pd.DataFrame, changes: list[Change]) -> pd.DataFrame:
     fields = [f for f in PRICE_FIELDS if f in frame.columns]
     no_time = np.asarray(frame.index.isna())
     values = {f: pd.to_numeric(frame[f], errors="coerce").to_numpy(dtype="float64", na_value=np.nan) for f in fields}
+    with np.errstate(invalid="ignore"):
+        nonfinite = {f: ~np.isfinite(v) for f, v in values.items()}
+        nonpos = {f: np.isfinite(v) & (v <= 0) for f, v in values.items()}
     bad = no_time.copy()
-    for p in range(len(frame)):
+    for f in fields:
+        bad |= nonfinite[f] | nonpos[f]
+    rows = frame["__row"].to_numpy()
+    for p in np.flatnonzero(bad):
         if no_time[p]:
-            changes.append(Change(None, int(frame["__row"].iloc[p]), "dropped", "non_finite", "the row has no time"))
+            changes.append(Change(None, int(rows[p]), "dropped", "non_finite", "the row has no time"))
             continue
-        nonfinite = [f for f in fields if not np.isfinite(values[f][p])]
-        nonpos = [f for f in fields if np.isfinite(values[f][p]) and values[f][p] <= 0]
-        if not nonfinite and not nonpos:
-            continue
-        bad[p] = True
-        parts = [f"{f} is {values[f][p]}" for f in nonfinite + nonpos]
-        kind = "non_finite" if nonfinite else "non_positive"
+        nf = [f for f in fields if nonfinite[f][p]]
+        parts = [f"{f} is {values[f][p]}" for f in nf + [f for f in fields if nonpos[f][p]]]
+        kind = "non_finite" if nf else "non_positive"
         reason = f"{', '.join(parts)}: no price is invented for it"
-        changes.append(Change(frame.index[p], int(frame["__row"].iloc[p]), "dropped", kind, reason))
+        changes.append(Change(frame.index[p], int(rows[p]), "dropped", kind, reason))
     return frame.loc[~bad]
 
 

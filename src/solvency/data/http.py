@@ -147,8 +147,8 @@ class JsonClient:
         self._sleep = sleep
         self._rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.stats = ClientStats()
+        self.base_url = base_url.rstrip("/")
         self._client = httpx.Client(
-            base_url=base_url,
             transport=transport,
             timeout=self.policy.timeout,
             headers={"User-Agent": f"solvency/{__version__}", "Accept": "application/json"},
@@ -175,13 +175,14 @@ class JsonClient:
             the server's message.
         """
         policy = self.policy
+        url = f"{self.base_url}/{path.lstrip('/')}"
         last = "no attempt made"
         for attempt in range(1, policy.attempts + 1):
             self.stats.rate_limit_seconds += self.limiter.acquire()
             self.stats.requests += 1
             retry_after: float | None = None
             try:
-                response = self._client.get(path, params=dict(params or {}))
+                response = self._client.get(url, params=dict(params or {}))
             except httpx.TimeoutException as exc:
                 last = f"timed out ({type(exc).__name__})"
             except httpx.TransportError as exc:
@@ -210,7 +211,6 @@ class JsonClient:
             self.stats.retries += 1
             self.stats.backoff_seconds += wait
             self._sleep(wait)
-        url = f"{self._client.base_url}{path.lstrip('/')}"
         raise FetchError(f"{self.name}: {url} failed after {policy.attempts} attempts; last: {last}")
 
 
