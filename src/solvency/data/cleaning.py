@@ -249,36 +249,17 @@ def _repair(frame: pd.DataFrame, todo: list, fields: list[str], changes: list[Ch
             changes.append(
                 Change(issue.time, row, "repaired", "spike", f"{issue.detail}; set to {how}", field=f, old=old, new=new)
             )
-        else:  # ohlc_inconsistent
+        else:  # ohlc_inconsistent: clamp high up and low down to the body of the bar
             o, h, lo, c = get("open"), get("high"), get("low"), get("close")
-            if h < max(o, c, lo):
-                frame.iat[k, col["high"]] = max(o, c, lo)
-                changes.append(
-                    Change(
-                        issue.time,
-                        row,
-                        "repaired",
-                        issue.kind,
-                        f"{issue.detail}; high raised to max(open, close)",
-                        field="high",
-                        old=h,
-                        new=max(o, c, lo),
-                    )
-                )
-            if lo > min(o, c, h):
-                frame.iat[k, col["low"]] = min(o, c, h)
-                changes.append(
-                    Change(
-                        issue.time,
-                        row,
-                        "repaired",
-                        issue.kind,
-                        f"{issue.detail}; low lowered to min(open, close)",
-                        field="low",
-                        old=lo,
-                        new=min(o, c, h),
-                    )
-                )
+            fixes = (
+                ("high", h, max(o, c, lo), "raised to max(open, close)"),
+                ("low", lo, min(o, c, h), "lowered to min(open, close)"),
+            )
+            for f, old, new, how in fixes:
+                if (new > old) if f == "high" else (new < old):
+                    frame.iat[k, col[f]] = new
+                    reason = f"{issue.detail}; {f} {how}"
+                    changes.append(Change(issue.time, row, "repaired", issue.kind, reason, field=f, old=old, new=new))
 
 
 # --------------------------------------------------------------------------------------------- helpers

@@ -421,11 +421,11 @@ def _check_values(
     for p in np.flatnonzero(any_nf):
         bad = [f for f in prices if nonfinite[f][p]]
         what = _grouped({f: _describe_nonfinite(prices[f][p]) for f in bad})
-        out.append(Issue("non_finite", _time(index, p), what, True, row=int(rows[p]), field=",".join(bad)))
+        out.append(_issue("non_finite", index, rows, p, what, field=",".join(bad)))
     for p in np.flatnonzero(any_np):
         bad = [f for f in prices if nonpos[f][p]]
         what = _grouped({f: _num(prices[f][p]) for f in bad})
-        out.append(Issue("non_positive", _time(index, p), what, True, row=int(rows[p]), field=",".join(bad)))
+        out.append(_issue("non_positive", index, rows, p, what, field=",".join(bad)))
     return out
 
 
@@ -447,26 +447,11 @@ def _check_order(
         else:
             f = next(f for f, v in prices.items() if not _same(v[rep], v[fst]))
             how = f"different prices: {f} {_num(prices[f][rep])} vs {_num(prices[f][fst])}"
-        out.append(
-            Issue(
-                "duplicate",
-                _time(index, rep),
-                f"timestamp repeats row {rows[fst]} ({how})",
-                True,
-                row=int(rows[rep]),
-            )
-        )
+        out.append(_issue("duplicate", index, rows, rep, f"timestamp repeats row {rows[fst]} ({how})"))
     for k in checks.unsorted_positions(t):
         p, q = valid[k], valid[k - 1]
-        out.append(
-            Issue(
-                "unsorted",
-                _time(index, p),
-                f"comes after {format_time(index[q])} (row {rows[q]}): rows are not in time order",
-                True,
-                row=int(rows[p]),
-            )
-        )
+        detail = f"comes after {format_time(index[q])} (row {rows[q]}): rows are not in time order"
+        out.append(_issue("unsorted", index, rows, p, detail))
     return out
 
 
@@ -498,13 +483,7 @@ def _check_time_grid(
         p = pos[k]
         sign = "after" if off > 0 else "before"
         out.append(
-            Issue(
-                "off_grid",
-                _time(index, p),
-                f"{_fmt_span(abs(int(off)))} {sign} the {bar} grid of the other bars",
-                False,
-                row=int(rows[p]),
-            )
+            _issue("off_grid", index, rows, p, f"{_fmt_span(abs(int(off)))} {sign} the {bar} grid of the other bars")
         )
     return out
 
@@ -531,11 +510,7 @@ def _check_ohlc(
         if high_bad[k]:
             parts.append(f"high {_num(h[k])} below max(open, close) {_num(max(o[k], c[k]))}")
             fields.append("high")
-        out.append(
-            Issue(
-                "ohlc_inconsistent", _time(index, p), "; ".join(parts), False, row=int(rows[p]), field=",".join(fields)
-            )
-        )
+        out.append(_issue("ohlc_inconsistent", index, rows, p, "; ".join(parts), field=",".join(fields)))
     return out
 
 
@@ -566,7 +541,7 @@ def _check_stale(
             vol = volume[pos[s + 1 : s + length]]
             zero = int(np.sum(vol == 0))
             detail += f"; volume is 0 on {zero} of the {length - 1} repeats"
-        out.append(Issue("stale", _time(index, p0), detail, False, row=int(rows[p0]), field="close", bars=int(length)))
+        out.append(_issue("stale", index, rows, p0, detail, field="close", bars=int(length)))
     return out
 
 
@@ -590,7 +565,7 @@ def _check_spikes(
             f"close {_num(c[j])} between {_num(c[j - 1])} and {_num(c[j + 1])}: "
             f"{_pct(r[j - 1])} then {_pct(r[j])} ({z[j - 1]:+.0f} and {z[j]:+.0f} robust SDs), a single-bar spike"
         )
-        out.append(Issue("spike", _time(index, p), detail, False, row=int(rows[p]), field="close"))
+        out.append(_issue("spike", index, rows, p, detail, field="close"))
 
     others = {f: prices[f][pos] for f in ("open", "high", "low") if f in prices}
     if not others:
@@ -614,11 +589,16 @@ def _check_spikes(
                 f"{name} {_num(value)} is {100 * off:.3g} % {side} the {around} "
                 f"({zf[k]:.0f} robust SDs), a spike in the {name} alone"
             )
-            out.append(Issue("spike", _time(index, p), detail, False, row=int(rows[p]), field=name))
+            out.append(_issue("spike", index, rows, p, detail, field=name))
     return out
 
 
 # ----------------------------------------------------------------------------------------------- helpers
+
+
+def _issue(kind: str, index: pd.DatetimeIndex, rows: np.ndarray, p: int, detail: str, **extra: Any) -> Issue:
+    """An issue at frame position ``p``: its time and file row, fatal by its kind."""
+    return Issue(kind, _time(index, p), detail, kind in FATAL_KINDS, row=int(rows[p]), **extra)
 
 
 def _utc_index(index: pd.Index, source: Any) -> pd.DatetimeIndex:
