@@ -70,14 +70,13 @@ def test_non_finite_and_non_positive_rows_with_times_rows_and_fields() -> None:
 def test_duplicates_name_the_repeated_row_and_whether_prices_differ() -> None:
     df = walk(30)
     dup_same = df.iloc[[5]]
-    dup_diff = df.iloc[[9]].copy()
-    dup_diff["close"] *= 1.01
+    dup_diff = df.iloc[[9]] * 1.01  # a re-download with other prices (still a consistent bar)
     df = pd.concat([df.iloc[:6], dup_same, df.iloc[6:10], dup_diff, df.iloc[10:]])
     report = validate_prices(df)
     dups = report.of_kind("duplicate")
     assert [(i.time, i.row) for i in dups] == [(at(5), 7), (at(9), 12)]
     assert "repeats row 6 (same prices)" in dups[0].detail
-    assert "repeats row 11" in dups[1].detail and "different prices" in dups[1].detail
+    assert "repeats row 11" in dups[1].detail and "different prices: open" in dups[1].detail
     assert not report.ok and kinds_times(report) == [("duplicate", at(5)), ("duplicate", at(9))]
 
 
@@ -117,6 +116,16 @@ def test_step_override_and_off_grid_stamp() -> None:
     assert "5 m after the 1h grid" in report.issues[0].detail
     two_hourly = validate_prices(walk(48, step="2h"), step="1h")
     assert len(two_hourly.of_kind("gap")) == 47 and two_hourly.frequency == "1h"
+
+
+def test_irregular_snapshots_are_one_issue() -> None:
+    df = walk(300, ohlc=False)
+    jitter = np.random.default_rng(0).integers(-20, 20, 300)
+    df.index = pd.DatetimeIndex(df.index + pd.to_timedelta(jitter, unit="s"), name="time")
+    report = validate_prices(df)
+    off = report.of_kind("off_grid")
+    assert len(off) == 1 and off[0].bars is not None and off[0].bars > 150 and "irregular" in off[0].detail
+    assert report.ok
 
 
 def test_close_spike_that_reverts() -> None:

@@ -30,7 +30,8 @@ Not fatal (the series is usable; these describe it):
     is not a gap.
 ``off_grid``
     A timestamp not on the series' grid (the most common phase modulo the bar length), e.g. CoinGecko's
-    snapshot taken at 00:05:11 instead of 00:00.
+    snapshot taken at 00:05:11 instead of 00:00. When more than half the bars are off the grid (snapshots
+    polled at irregular times), one issue says so for the whole series instead.
 ``spike``
     A single bar far outside the bars around it, that comes straight back. Returns are log returns of the
     close; their local scale is ``1.4826 × MAD`` over a centred window of ``window`` (61) returns, floored at
@@ -64,8 +65,9 @@ Not fatal (the series is usable; these describe it):
     these inequalities).
 
 Gaps, spikes, staleness and OHLC consistency are judged on the usable part of the series: rows sorted by
-time, repeated timestamps after the first dropped and rows with a non-finite or non-positive close
-dropped, so one bad row is reported once, under its own kind, not again as a gap or a spike.
+time, one row per timestamp (the one written last in the file, as cleaning keeps) and rows with a
+non-finite or non-positive close dropped, so one bad row is reported once, under its own kind, not again
+as a gap or a spike.
 """
 
 from __future__ import annotations
@@ -325,16 +327,20 @@ def validate_prices(
     # The time grid is judged on every row with a time (a row with a bad price is not also a gap); prices on
     # the usable part: sorted, first row of each timestamp, finite positive close.
     close = prices["close"]
-    tpos = _sorted_unique(np.flatnonzero(valid_time), t_ns)
+    tpos = _sorted_unique(np.flatnonzero(valid_time), t_ns, rows)
     with np.errstate(invalid="ignore"):
-        pos = _sorted_unique(np.flatnonzero(valid_time & np.isfinite(close) & (close > 0)), t_ns)
+        pos = _sorted_unique(np.flatnonzero(valid_time & np.isfinite(close) & (close > 0)), t_ns, rows)
 
     step_s = _step_seconds(step, index[tpos])
     if tpos.size and step_s is not None:
         issues += _check_time_grid(index, rows, t_ns, tpos, step_s)
     issues += _check_ohlc(index, rows, prices, pos, rules)
     if pos.size > rules.min_returns:
-        volume = df["volume"].to_numpy(dtype="float64", na_value=np.nan) if "volume" in df.columns else None
+        volume = (
+            pd.to_numeric(df["volume"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            if "volume" in df.columns
+            else None
+        )
         issues += _check_stale(index, rows, close, volume, pos, rules)
         issues += _check_spikes(index, rows, prices, pos, rules)
 
@@ -479,6 +485,14 @@ def _check_time_grid(
             )
         )
     grid_pos, offsets, _phase = checks.off_grid_positions(t, step_ns)
+    if grid_pos.size > t.size // 2:
+        # Snapshots taken at irregular times (tick or polling data): one issue, not one per bar.
+        share = 100.0 * (t.size - grid_pos.size) / t.size
+        detail = (
+            f"timestamps are irregular: {grid_pos.size:,} of {t.size:,} bars are off the most common {bar} grid "
+            f"({share:.2g} % on it); the bar length {bar} is the most common spacing"
+        )
+        return [*out, _issue("off_grid", index, rows, pos[grid_pos[0]], detail, bars=int(grid_pos.size))]
     for k, off in zip(grid_pos, offsets, strict=True):
         p = pos[k]
         sign = "after" if off > 0 else "before"
@@ -619,11 +633,14 @@ def _file_rows(df: pd.DataFrame) -> np.ndarray:
     return np.arange(1, len(df) + 1, dtype="int64")
 
 
-def _sorted_unique(pos: np.ndarray, t_ns: np.ndarray) -> np.ndarray:
-    """Positions ordered by time, keeping the first row (in frame order) of each timestamp."""
-    pos = pos[np.argsort(t_ns[pos], kind="stable")]
+def _sorted_unique(pos: np.ndarray, t_ns: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions ordered by time, keeping one row per timestamp: the one written last in the file.
+
+    The same row :func:`~solvency.data.cleaning.clean_prices` keeps, so the cleaned series is judged as here.
+    """
+    pos = pos[np.lexsort((rows[pos], t_ns[pos]))]
     if pos.size:
-        pos = pos[np.r_[True, t_ns[pos][1:] != t_ns[pos][:-1]]]
+        pos = pos[np.r_[t_ns[pos][1:] != t_ns[pos][:-1], True]]
     return pos
 
 
