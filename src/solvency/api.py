@@ -12,8 +12,12 @@ from solvency.calibrate.coverage import christoffersen, kupiec
 from solvency.calibrate.margin_backtest import margin_backtest
 from solvency.calibrate.perp import calibrate_perp
 from solvency.config import MarketSpec, load_market
+from solvency.data.cleaning import Change, clean_prices
+from solvency.data.fetch import fetch_prices
 from solvency.data.loading import load_prices
 from solvency.data.sample import sample_crash, sample_prices
+from solvency.data.validation import Issue, ValidationReport, validate_prices
+from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
 from solvency.margin.portfolio import portfolio_margin
 from solvency.pricing.black import black76, black_scholes
@@ -36,3 +40,5 @@ __all__ = [
     "sample_crash",
     "sample_prices",
 ]
+# data layer (validation, cleaning, writing, fetching)
+__all__ += ["Change", "Issue", "ValidationReport", "clean_prices", "fetch_prices", "validate_prices", "write_prices"]

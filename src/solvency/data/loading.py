@@ -58,6 +58,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "volume": ("volume", "volume_traded", "volume_base", "total_volume", "vol", "v"),
 }
 
+
+class SeveralSeriesError(DataFormatError):
+    """A file holds several price-like series and no close column; ``candidates`` lists them."""
+
+    def __init__(self, message: str, *, candidates: list[str], **kwargs: Any) -> None:
+        self.candidates = list(candidates)
+        super().__init__(message, **kwargs)
+
+
 _NULL_TOKENS = {"", "null", "nan", "none", "na", "n/a", "-"}
 
 
@@ -168,10 +177,11 @@ def normalise_prices(table: pd.DataFrame, *, source: str = "<frame>", column: st
             elif not candidates:
                 raise DataFormatError(f"no price column among {list(table.columns)}", path=source)
             else:
-                raise DataFormatError(
+                raise SeveralSeriesError(
                     f"several series and no close column: {', '.join(map(str, candidates))}",
                     path=source,
                     hint="choose one with column=NAME (CLI: --column NAME)",
+                    candidates=[str(c) for c in candidates],
                 )
     frame = pd.DataFrame(out, index=pd.DatetimeIndex(times, name="time"))
     frame = frame[[c for c in (*PRICE_FIELDS, "volume") if c in frame.columns]]
