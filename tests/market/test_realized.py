@@ -28,7 +28,7 @@ BARS = [
     (106.0, 106.5, 99.0, 100.0),
     (100.0, 103.0, 97.5, 101.5),
 ]
-O, H, L, C = (np.array(col) for col in zip(*BARS, strict=True))
+O, H, L, C = (np.array(col) for col in zip(*BARS, strict=True))  # noqa: E741
 
 
 def frame() -> pd.DataFrame:
@@ -57,9 +57,7 @@ def test_garman_klass() -> None:
 
 
 def test_rogers_satchell() -> None:
-    expected = [
-        math.log(h / c) * math.log(h / o) + math.log(lo / c) * math.log(lo / o) for o, h, lo, c in BARS
-    ]
+    expected = [math.log(h / c) * math.log(h / o) + math.log(lo / c) * math.log(lo / o) for o, h, lo, c in BARS]
     assert rogers_satchell_variance(O, H, L, C) == pytest.approx(expected, rel=1e-12, abs=0)
 
 
