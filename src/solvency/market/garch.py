@@ -200,12 +200,14 @@ def fit_garch(
     -------
     GarchFit
     """
+    from arch.utility.exceptions import StartingValueWarning
+
     r = _check_returns(returns)
     model = arch_model_for(r, kind, scale)
     sv = None if starting is None else _feasible_start(starting, scale)
     with warnings.catch_warnings():
         # A warm start outside arch's data-dependent bounds is replaced by arch's own; that is fine here.
-        warnings.filterwarnings("ignore", message=".*starting values will be ignored.*")
+        warnings.filterwarnings("ignore", category=StartingValueWarning)
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         res = model.fit(disp="off", starting_values=sv, show_warning=False)
     params = GarchParams.from_arch(kind, res.params.to_numpy(), scale)
