@@ -60,6 +60,15 @@ def har_lags(step_seconds: int) -> tuple[int, ...]:
     return tuple(lags)
 
 
+def min_har_bars(step_seconds: int) -> int:
+    """Fewest RV bars a HAR fit needs at this bar length (longest component plus a few regression rows)."""
+    return _needed(har_lags(step_seconds))
+
+
+def _needed(lags: tuple[int, ...]) -> int:
+    return max(lags) + 2 * (len(lags) + 1)
+
+
 def har_design(x: np.ndarray, lags: tuple[int, ...]) -> np.ndarray:
     """Regressors ``[1, mean(x[t-l+1..t]) for l in lags]`` for each bar ``t`` (NaN before ``max(lags) - 1``)."""
     x = np.asarray(x, dtype="float64")
@@ -160,7 +169,7 @@ def fit_har(rv: np.ndarray, *, lags: tuple[int, ...] = DAILY_LAGS, log: bool = T
         Too short a history: at least ``max(lags) + 2 × (len(lags) + 1)`` bars are needed.
     """
     lags = tuple(int(v) for v in lags)
-    need = max(lags) + 2 * (len(lags) + 1)
+    need = _needed(lags)
     if np.asarray(rv).size < need:
         raise SolvencyInputError(f"HAR with lags {lags} needs at least {need} bars, got {np.asarray(rv).size}")
     x, floor, zeros = _transform(rv, log)
@@ -235,7 +244,7 @@ def walk_forward_har(
     lags = tuple(int(v) for v in lags)
     rv = np.asarray(rv, dtype="float64")
     n = rv.size
-    need = max(lags) + 2 * (len(lags) + 1)
+    need = _needed(lags)
     if not need <= start <= n:
         raise SolvencyInputError(f"HAR walk-forward start must be in [{need}, {n}], got {start}")
     p = max(lags)
