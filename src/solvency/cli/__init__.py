@@ -37,6 +37,14 @@ def _register() -> None:
 
     _data.register(app)
 
+    from solvency.cli import vol as _vol
+
+    _vol.register(app)
+
+    from solvency.cli import demo as _demo
+
+    _demo.register(app)
+
 
 _register()
 
