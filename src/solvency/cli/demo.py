@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, pct, progress, stdout
-from solvency.cli.vol import _render_backtest
+from solvency.cli.vol import _render_backtest, model_progress
 
 
 def demo(as_json: bool = JSON_OPTION) -> None:
@@ -20,14 +20,7 @@ def demo(as_json: bool = JSON_OPTION) -> None:
     with cli_errors(as_json):
         prices = prices_or_sample(None)
         with progress() as bar:
-            tasks: dict[str, Any] = {}
-
-            def tick(model: str, done: int, total: int) -> None:
-                if model not in tasks:
-                    tasks[model] = bar.add_task(f"backtest {model}", total=total)
-                bar.update(tasks[model], completed=done)
-
-            overview = market_overview(prices, progress=tick)
+            overview = market_overview(prices, progress=model_progress(bar, "backtest "))
         emit(overview.to_dict(), as_json, render_overview)
 
 

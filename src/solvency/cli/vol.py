@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, progress, stdout
@@ -82,15 +83,20 @@ def vol_backtest_cmd(
     with cli_errors(as_json):
         prices = prices_or_sample(file, column=column)
         with progress() as bar:
-            tasks: dict[str, Any] = {}
-
-            def tick(model: str, done: int, total: int) -> None:
-                if model not in tasks:
-                    tasks[model] = bar.add_task(model, total=total)
-                bar.update(tasks[model], completed=done)
-
-            result = vol_backtest(prices, start=start, refit_every=refit_every, progress=tick)
+            result = vol_backtest(prices, start=start, refit_every=refit_every, progress=model_progress(bar))
         emit(result.to_dict(), as_json, _render_backtest)
+
+
+def model_progress(bar: Progress, prefix: str = "") -> Callable[[str, int, int], None]:
+    """A backtest progress callback ``(model, done, total)`` that keeps one bar per model."""
+    tasks: dict[str, Any] = {}
+
+    def tick(model: str, done: int, total: int) -> None:
+        if model not in tasks:
+            tasks[model] = bar.add_task(f"{prefix}{model}", total=total)
+        bar.update(tasks[model], completed=done)
+
+    return tick
 
 
 def _render_backtest(d: Mapping[str, Any]) -> None:
