@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from _common import parser, report, timed
-
 from solvency.data.loading import load_prices
 from solvency.data.sample import sample_prices
 from solvency.market.backtest import MODELS, vol_backtest

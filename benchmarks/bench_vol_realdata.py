@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import parser, report
 
+from _common import parser, report
 from solvency.data.loading import load_prices
 from solvency.market.backtest import diebold_mariano, qlike_loss, vol_backtest
 from solvency.market.realized import realized_variance

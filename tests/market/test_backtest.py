@@ -122,3 +122,7 @@ def test_errors(sample: pd.DataFrame) -> None:
         vol_backtest(sample.iloc[:200])
     with pytest.raises(SolvencyInputError, match="too little data"):
         vol_backtest(sample, start="2030-01-01")
+    with pytest.raises(SolvencyInputError, match="increasing time order"):
+        vol_backtest(sample.iloc[::-1])
+    with pytest.raises(SolvencyInputError, match="start date"):
+        vol_backtest(sample, start="last tuesday")

@@ -109,6 +109,12 @@ def test_errors(daily: pd.DataFrame) -> None:
     bad.iloc[500, bad.columns.get_loc("close")] = -1.0
     with pytest.raises(SolvencyInputError, match="not positive"):
         volatility(bad)
+    head, tail = daily.iloc[:300].copy(), daily.iloc[299:400].copy()
+    head.attrs, tail.attrs = {}, {}  # pandas cannot concat frames whose attrs hold arrays
+    dup = pd.concat([head, tail])
+    with pytest.raises(SolvencyInputError, match="increasing time order") as err:
+        volatility(dup)
+    assert err.value.time == str(daily.index[299])
 
 
 def test_api_export() -> None:

@@ -40,6 +40,7 @@ from solvency.market.garch import MIN_OBS, walk_forward_garch
 from solvency.market.har import har_lags, walk_forward_har
 from solvency.market.realized import has_ohlc, realized_variance
 from solvency.market.returns import annualisation, log_returns
+from solvency.market.volatility import require_time_order
 
 MODELS: tuple[str, ...] = ("ewma", "garch", "gjr", "har")
 """Models the backtest compares; ``ewma`` is the baseline."""
@@ -265,6 +266,7 @@ def vol_backtest(
     if unknown:
         raise SolvencyInputError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
     models = ["ewma", *[m for m in MODELS if m in models and m != "ewma"]]
+    require_time_order(prices)
     step, _ = annualisation(prices)
     r_series = log_returns(prices)
     rv_series, proxy_name = variance_proxy(prices, proxy)
@@ -274,7 +276,10 @@ def vol_backtest(
     m = r.size
     first = max(int(min_train), MIN_OBS)
     if start is not None:
-        ts = pd.Timestamp(start)
+        try:
+            ts = pd.Timestamp(start)
+        except (ValueError, TypeError) as exc:
+            raise SolvencyInputError(f"cannot read start date {start!r}", hint="use YYYY-MM-DD") from exc
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
         first = max(first, int(np.searchsorted(times, ts)))
     if m - first < 20:

@@ -156,6 +156,7 @@ def volatility(
     frame = prices if isinstance(prices, pd.DataFrame) else prices.to_frame("close")
     if "close" not in frame.columns:
         raise SolvencyInputError("prices need a close column", path=frame.attrs.get("source"))
+    require_time_order(frame)
     step, per_year = annualisation(frame)
     r_series = log_returns(frame)
     r = r_series.to_numpy()
@@ -232,6 +233,26 @@ def volatility(
         params=params,
         notes=tuple(notes),
     )
+
+
+def require_time_order(prices: pd.DataFrame | pd.Series) -> None:
+    """Refuse bars that are not strictly increasing in time: returns across them would be meaningless.
+
+    Raises
+    ------
+    SolvencyInputError
+        Naming the first duplicate or out-of-order timestamp.
+    """
+    ns = np.asarray(pd.DatetimeIndex(prices.index).as_unit("ns").asi8)
+    bad = np.flatnonzero(np.diff(ns) <= 0)
+    if bad.size:
+        at = prices.index[int(bad[0]) + 1]
+        raise SolvencyInputError(
+            "bars are not in increasing time order (duplicate or earlier timestamp)",
+            path=getattr(prices, "attrs", {}).get("source"),
+            time=at,
+            hint="run `solvency data check FILE --clean`",
+        )
 
 
 def _har_in_sample(fit: Any, rv: np.ndarray) -> np.ndarray:
