@@ -44,6 +44,7 @@ def test_fit_equals_arch(returns: np.ndarray, kind: str, o: int) -> None:
     assert fit.params.mu == pytest.approx(ref[0] / 100, rel=1e-9)
     assert fit.params.omega == pytest.approx(ref[1] / 1e4, rel=1e-9)
     assert fit.sigma2 == pytest.approx(res.conditional_volatility**2 / 1e4, rel=1e-10)
+    assert fit.std_resid == pytest.approx(res.std_resid, rel=1e-9)
     for h in (1, 5, 30):
         ref_fc = res.forecast(horizon=h, reindex=False).variance.to_numpy()[-1] / 1e4
         assert fit.forecast(h) == pytest.approx(ref_fc, rel=1e-10)

@@ -113,6 +113,8 @@ class GarchFit:
         Estimated parameters (unscaled).
     sigma2
         In-sample conditional variance per bar, ``sigma2[t]`` for ``r[t]`` given ``r[:t]`` (length ``n``).
+    std_resid
+        Standardised residuals ``(r[t] − μ) / σ_t`` (length ``n``), e.g. for filtered historical simulation.
     next_variance
         One-step-ahead forecast of the variance of the bar after the sample.
     backcast
@@ -129,6 +131,7 @@ class GarchFit:
 
     params: GarchParams
     sigma2: np.ndarray = field(repr=False)
+    std_resid: np.ndarray = field(repr=False)
     next_variance: float
     backcast: float
     loglikelihood: float
@@ -216,6 +219,7 @@ def fit_garch(
     return GarchFit(
         params=params,
         sigma2=sigma2_all[:-1],
+        std_resid=(r - params.mu) / np.sqrt(sigma2_all[:-1]),
         next_variance=float(sigma2_all[-1]),
         backcast=backcast,
         loglikelihood=float(res.loglikelihood) + r.size * math.log(scale),  # density of r = scale × density of r·scale
