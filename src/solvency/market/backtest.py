@@ -36,7 +36,7 @@ from scipy import stats
 
 from solvency.errors import SolvencyInputError
 from solvency.market.ewma import decay_for_step, ewma_variance
-from solvency.market.garch import MIN_OBS, walk_forward_garch
+from solvency.market.garch import MIN_OBS, scale_for_step, walk_forward_garch
 from solvency.market.har import har_lags, walk_forward_har
 from solvency.market.realized import has_ohlc, realized_variance
 from solvency.market.returns import annualisation, log_returns
@@ -302,7 +302,7 @@ def vol_backtest(
     for kind in ("garch", "gjr"):
         if kind in models:
             forecasts[kind], fit_info[kind] = walk_forward_garch(
-                r, kind=kind, start=first, refit_every=refit_every, on_step=tick(kind)
+                r, kind=kind, start=first, refit_every=refit_every, scale=scale_for_step(step), on_step=tick(kind)
             )
     if "har" in models:
         forecasts["har"] = walk_forward_har(rv, start=first, lags=har_lags(step), on_step=tick("har"))

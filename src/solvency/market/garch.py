@@ -7,8 +7,8 @@ Model (per bar, log returns ``r_t``, ``ε_t = r_t − μ``)::
 with ``γ = 0`` for GARCH (Bollerslev 1986) and ``γ ≥ 0`` for GJR (Glosten, Jagannathan & Runkle 1993).
 
 Estimation is ``arch.arch_model(..., mean="Constant", vol="GARCH", p=1, o=0|1, q=1, dist="t")`` on returns
-multiplied by :data:`SCALE` (100 for daily bars: percent returns), because ``arch``'s optimiser is tuned for
-variances of order 1-1000. Everything this module returns is **unscaled**: ``μ`` in log-return units per bar,
+multiplied by :data:`SCALE` (100 for daily bars: percent returns; ``100·sqrt(1 day / bar)`` for shorter bars,
+:func:`scale_for_step`), because ``arch``'s optimiser is tuned for variances of order 1-1000. Everything this module returns is **unscaled**: ``μ`` in log-return units per bar,
 ``ω`` and variances in squared log-return units per bar; ``α, γ, β, ν`` are scale-free.
 
 For walk-forward use the parameters are re-estimated every ``refit_every`` bars and the variance is filtered
@@ -39,6 +39,19 @@ from solvency.errors import SolvencyInputError
 GarchKind = Literal["garch", "gjr"]
 SCALE: float = 100.0
 """Returns are multiplied by this before ``arch`` estimates the model (daily log returns → percent)."""
+
+
+def scale_for_step(step_seconds: float) -> float:
+    """Return multiplier for bars of ``step_seconds``: :data:`SCALE` for daily bars, proportionally more for
+    shorter ones (``100 · sqrt(1 day / step)``), so the scaled variance stays of order 1-10 for any bar length.
+
+    Examples
+    --------
+    >>> scale_for_step(86_400), scale_for_step(3_600) == 100 * 24 ** 0.5
+    (100.0, True)
+    """
+    return SCALE * math.sqrt(86_400.0 / float(step_seconds))
+
 
 MIN_OBS: int = 100
 """Fewest returns a GARCH fit accepts."""

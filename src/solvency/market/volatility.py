@@ -16,7 +16,7 @@ import pandas as pd
 
 from solvency.errors import SolvencyInputError
 from solvency.market.ewma import decay_for_step, ewma_forecast, ewma_next_variance, ewma_variance
-from solvency.market.garch import MIN_OBS, SCALE, fit_garch, horizon_variance
+from solvency.market.garch import MIN_OBS, fit_garch, horizon_variance, scale_for_step
 from solvency.market.har import fit_har, har_design, har_lags, min_har_bars
 from solvency.market.realized import has_ohlc, realized_variance
 from solvency.market.regimes import RegimeThresholds, classify_regimes
@@ -186,10 +186,7 @@ def volatility(
         path = ewma_forecast(ewma_next_variance(r, lam), n_steps)
         params: Any = {"lambda": lam}
     elif model in ("garch", "gjr"):
-        # Daily returns are scaled ×100 (percent) for arch's optimiser; shorter bars proportionally more, so the
-        # scaled variance stays of order 1-10 whatever the bar length. Results are unscaled.
-        scale = SCALE * math.sqrt(86_400 / step)
-        fit = fit_garch(r, kind=model, scale=scale)  # type: ignore[arg-type]
+        fit = fit_garch(r, kind=model, scale=scale_for_step(step))  # type: ignore[arg-type]
         if not fit.converged:
             notes.append("GARCH likelihood maximisation did not converge; estimates may be poor")
         if fit.params.persistence >= 0.999:
