@@ -8,8 +8,9 @@ with ``γ = 0`` for GARCH (Bollerslev 1986) and ``γ ≥ 0`` for GJR (Glosten, J
 
 Estimation is ``arch.arch_model(..., mean="Constant", vol="GARCH", p=1, o=0|1, q=1, dist="t")`` on returns
 multiplied by :data:`SCALE` (100 for daily bars: percent returns; ``100·sqrt(1 day / bar)`` for shorter bars,
-:func:`scale_for_step`), because ``arch``'s optimiser is tuned for variances of order 1-1000. Everything this module returns is **unscaled**: ``μ`` in log-return units per bar,
-``ω`` and variances in squared log-return units per bar; ``α, γ, β, ν`` are scale-free.
+:func:`scale_for_step`), because ``arch``'s optimiser is tuned for variances of order 1-1000. Everything this
+module returns is **unscaled**: ``μ`` in log-return units per bar, ``ω`` and variances in squared log-return
+units per bar; ``α, γ, β, ν`` are scale-free.
 
 For walk-forward use the parameters are re-estimated every ``refit_every`` bars and the variance is filtered
 every bar with fixed parameters (:func:`garch_filter`), which reproduces ``arch``'s ``fix(params)`` recursion
