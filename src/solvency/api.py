@@ -20,17 +20,24 @@ from solvency.data.validation import Issue, ValidationReport, validate_prices
 from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
 from solvency.margin.portfolio import portfolio_margin
+from solvency.market.volatility import VolatilityResult, volatility
 from solvency.pricing.black import black76, black_scholes
 from solvency.pricing.implied import implied_vol
 
 __all__ = [
+    "Change",
+    "Issue",
     "MarketSpec",
     "SolvencyError",
     "SolvencyInputError",
+    "ValidationReport",
+    "VolatilityResult",
     "black76",
     "black_scholes",
     "calibrate_perp",
     "christoffersen",
+    "clean_prices",
+    "fetch_prices",
     "implied_vol",
     "kupiec",
     "load_market",
@@ -39,6 +46,7 @@ __all__ = [
     "portfolio_margin",
     "sample_crash",
     "sample_prices",
+    "validate_prices",
+    "volatility",
+    "write_prices",
 ]
-# data layer (validation, cleaning, writing, fetching)
-__all__ += ["Change", "Issue", "ValidationReport", "clean_prices", "fetch_prices", "validate_prices", "write_prices"]

@@ -34,3 +34,12 @@ def test_half_life_in_time() -> None:
 def test_bad_lambda() -> None:
     with pytest.raises(ValueError, match="lam"):
         ewma_variance(np.zeros(3), 1.0)
+
+
+def test_next_variance_and_flat_forecast() -> None:
+    from solvency.market.ewma import ewma_forecast, ewma_next_variance
+
+    r = np.random.default_rng(2).standard_normal(200) * 0.02
+    path = naive(np.r_[r, 0.0], 0.94, 0.0003)  # the filter run one bar further
+    assert ewma_next_variance(r, 0.94, init=0.0003) == pytest.approx(path[-1], rel=1e-12)
+    assert ewma_forecast(path[-1], 10) == pytest.approx([path[-1]] * 10)

@@ -43,6 +43,14 @@ def _register() -> None:
 
     _calibrate.register(app)
 
+    from solvency.cli import vol as _vol
+
+    _vol.register(app)
+
+    from solvency.cli import demo as _demo
+
+    _demo.register(app)
+
 
 _register()
 

@@ -62,3 +62,28 @@ def ewma_variance(returns: np.ndarray, lam: float = RISKMETRICS_LAMBDA, *, init:
         filtered, _ = lfilter([1.0], [1.0, -lam], x, zi=[lam * var])
         out[1:] = filtered
     return out
+
+
+def ewma_next_variance(returns: np.ndarray, lam: float = RISKMETRICS_LAMBDA, *, init: float | None = None) -> float:
+    """The EWMA forecast of the variance of the bar *after* the last return (one more update of the filter)."""
+    r = np.asarray(returns, dtype="float64")
+    if r.size == 0:
+        raise ValueError("need at least one return")
+    last = ewma_variance(r, lam, init=init)[-1]
+    return float(lam * last + (1.0 - lam) * r[-1] ** 2)
+
+
+def ewma_forecast(next_variance: float, steps: int) -> np.ndarray:
+    """Per-bar variance forecasts over ``steps`` bars: flat at the one-step value.
+
+    EWMA is an IGARCH(1,1) without intercept (λ + (1 − λ) = 1), so ``E_t σ²_{t+h} = σ²_{t+1}`` for every h and
+    the horizon variance is ``h σ²_{t+1}`` — square-root-of-time scaling is exact *for this model*.
+
+    Examples
+    --------
+    >>> ewma_forecast(4e-4, 3).tolist()
+    [0.0004, 0.0004, 0.0004]
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    return np.full(int(steps), float(next_variance))
