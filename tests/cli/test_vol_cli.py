@@ -61,7 +61,8 @@ def test_vol_errors(price_file: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["vol", str(bad), "--json"])
     assert res.exit_code == 1
     err = one_json(res.stdout)["error"]
-    assert err["time"] is not None and "not positive" in err["message"]
+    assert err["time"] is not None
+    assert "non_positive" in err["message"]
     res = runner.invoke(app, ["vol", str(tmp_path / "missing.csv"), "--json"])
     assert res.exit_code == 1
 

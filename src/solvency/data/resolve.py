@@ -60,6 +60,12 @@ def quality_error(report: ValidationReport, path: str | Path | None) -> DataQual
     message = f"{len(fatal)} fatal data problem{'s' if len(fatal) > 1 else ''}: " + "; ".join(shown)
     if rest:
         message += f"; and {rest} more"
+    first = fatal[0]
+    # The error's own time/row point at the first problem, so JSON consumers get a location too.
     return DataQualityError(
-        message, path=path, hint=f"run: solvency data check {path if path is not None else 'FILE'} --clean"
+        message,
+        path=path,
+        row=first.row,
+        time=format_time(first.time) if first.time is not None else None,
+        hint=f"run: solvency data check {path if path is not None else 'FILE'} --clean",
     )
