@@ -37,6 +37,10 @@ def _register() -> None:
 
     _data.register(app)
 
+    from solvency.cli import oracle as _oracle
+
+    _oracle.register(app)
+
 
 _register()
 

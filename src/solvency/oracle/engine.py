@@ -92,8 +92,9 @@ class OracleEngine:
         self.clamps: Counter[str] = Counter()
         self.held_reasons: Counter[str] = Counter()
         self.proposals: Counter[str] = Counter()
-        self.version = 0  # bumped on every change a reader may cache
         self.listeners: list[Callable[[list[Record]], None]] = []
+        self.views: dict[str, dict[str, Any]] = {}  # market -> view, replaced whole (readers take no lock)
+        self._refresh(self.by_asset)
 
     # ------------------------------------------------------------------------------------------ input
 
@@ -145,7 +146,7 @@ class OracleEngine:
                         refused[reason] += n - before[asset][reason]
                 out.updates.extend(self._advance(asset, now))
             out.refused = dict(refused)
-            self.version += 1
+            self._refresh(touched)
         self._notify(out.updates)
         return out
 
@@ -157,7 +158,7 @@ class OracleEngine:
             for asset, feed in self.feeds.items():
                 feed.expire(now)
                 records.extend(self._advance(asset, now, sample=False))
-            self.version += 1
+            self._refresh(self.by_asset)
         self._notify(records)
         return records
 
@@ -210,7 +211,7 @@ class OracleEngine:
             reason = {"source": "proposal", "created": iso(created), "note": note}
             records = self._publish(market, decision, now, reason)
             self.proposals["accepted"] += 1
-            self.version += 1
+            self._refresh([self.controller.markets[market].asset])
         self._notify(records)
         return ProposalResult(True, {}, records)
 
@@ -221,7 +222,7 @@ class OracleEngine:
             old = self.controller.paused
             self.ledger.control(now, "pause" if paused else "resume", note)
             self.controller.paused = paused
-            self.version += 1
+            self._refresh(self.by_asset)
             return old
 
     def _notify(self, records: list[Record]) -> None:
@@ -262,22 +263,29 @@ class OracleEngine:
                 "time": iso(now),
             }
 
+    def _refresh(self, assets: Iterable[str]) -> None:
+        """Rebuild the read views of the markets on ``assets`` (under the lock, before it is released)."""
+        for asset in assets:
+            snap = self.states[asset].snapshot()
+            state = None if snap is None else {"time": iso(snap.time), **snap.inputs()}
+            for name in self.by_asset[asset]:
+                m = self.controller.markets[name]
+                self.views[name] = {
+                    "market": name,
+                    "asset": m.asset,
+                    "quote": self.config.markets[name].quote,
+                    "params": dict(m.params),
+                    "updated_at": {p: iso(t) for p, t in m.last_updated.items()},
+                    "last_seq": m.last_seq,
+                    "paused": self.paused,
+                    "model": m.model_kind,
+                    "state": state,
+                }
+
     def market_view(self, market: str) -> dict[str, Any]:
-        """Parameters in force of one market, when each was updated, and the asset's state."""
-        with self.lock:
-            m = self.controller.markets[market]
-            snap = self.states[m.asset].snapshot()
-            return {
-                "market": market,
-                "asset": m.asset,
-                "quote": self.config.markets[market].quote,
-                "params": dict(m.params),
-                "updated_at": {p: iso(t) for p, t in m.last_updated.items()},
-                "last_seq": m.last_seq,
-                "paused": self.paused,
-                "model": m.model_kind,
-                "state": None if snap is None else {"time": iso(snap.time), **snap.inputs()},
-            }
+        """Parameters in force of one market, when each was updated, and the asset's state (no lock taken:
+        the view is rebuilt before any acknowledged change returns)."""
+        return self.views[market]
 
     def markets(self) -> list[str]:
         return list(self.controller.markets)
