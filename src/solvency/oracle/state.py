@@ -16,8 +16,9 @@ Regime (:func:`classify_regime`, thresholds in :class:`~solvency.oracle.config.R
 the ratio ``σ_short/σ_long`` (volatility is rising faster than its baseline), the drawdown from the highest
 sampled price over ``drawdown_window``, and, when an implied vol is supplied and fresh, ``σ_implied/σ_long``
 (the options market prices stress ahead). Each signal votes a level — crisis at or above its crisis threshold,
-stressed at or above its stressed threshold, calm at or below its calm threshold (implied vol never votes calm),
-else normal — and the regime is the highest vote. The regime falls only when the signals are below the
+stressed at or above its stressed threshold, calm at or below its calm threshold, else normal; implied vol only
+ever votes stressed or crisis (below its stressed threshold it does not object to calm) — and the regime is the
+highest vote. The regime falls only when the signals are below the
 thresholds times ``hysteresis`` (no flapping at a threshold).
 
 The volatility the target model uses is ``σ = max(σ_short, σ_long, σ_implied)``, held at its highest value over
@@ -82,7 +83,7 @@ def _vote(value: float, calm: float | None, stressed: float, crisis: float) -> i
         return 3
     if value >= stressed:
         return 2
-    if calm is not None and value <= calm:
+    if calm is None or value <= calm:  # no calm threshold: the signal can only raise the regime
         return 0
     return 1
 
