@@ -23,9 +23,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from solvency.config import _describe, _Section, _span, read_toml
+from solvency.config import _Section, _span, read_model, read_toml
 from solvency.errors import ConfigError
 from solvency.units import parse_duration
 
@@ -344,12 +344,7 @@ def load_oracle_config(path: str | Path) -> OracleConfig:
         The file is missing or not TOML, or a field is invalid (the message names the field).
     """
     path = Path(path)
-    data = read_toml(path)
-    try:
-        config = OracleConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc), path=path) from None
-    return resolve_paths(config, path.parent, source=path)
+    return resolve_paths(read_model(OracleConfig, path), path.parent, source=path)
 
 
 def resolve_paths(config: OracleConfig, base: Path, *, source: Path | None = None) -> OracleConfig:
