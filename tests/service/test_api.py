@@ -75,6 +75,9 @@ def test_batch_too_large_is_413(tmp_path: Path) -> None:
     assert svc.agree(100.0).status_code == 200
     r = svc.ticks({"s1": 1.0, "s2": 1.0, "s3": 1.0, "s4": 1.0})
     assert r.status_code == 413
+    huge = b'{"ticks": [' + b" " * (256 * 3 + 70_000) + b"]}"  # refused by size before it is parsed
+    assert svc.post("/v1/prices", huge).status_code == 413
+    assert svc.post("/v1/admin/pause", b'{"note": "' + b"x" * 70_000 + b'"}', "admin").status_code == 413
 
 
 def test_unknown_market_is_404(svc: Service) -> None:

@@ -112,6 +112,20 @@ def _parse(adapter: TypeAdapter[Any], body: bytes, *, optional: bool = False) ->
         ) from None
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds ``limit`` bytes (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _json(payload: Any, status: int = 200) -> Response:
     return Response(content=dumps(payload), status_code=status, media_type="application/json")
 
@@ -139,6 +153,8 @@ def create_app(
     period = seconds(config.service.housekeeping)
     local = threading.local()  # one read connection per worker thread for /v1/updates
     max_batch = config.service.max_batch
+    max_body = 256 * max_batch + 65_536  # a tick is ~100 bytes of JSON; generous, but bounded
+    admin_body = 65_536
     ledger_path = str(engine.ledger.path)
 
     @contextlib.asynccontextmanager
@@ -194,7 +210,7 @@ def create_app(
 
     @app.post("/v1/prices", dependencies=[writer])
     async def prices(request: Request) -> Response:
-        body = await request.body()
+        body = await read_body(request, max_body)
 
         def work() -> dict[str, Any]:
             batch = _parse(PRICE_BATCH, body)
@@ -208,7 +224,7 @@ def create_app(
 
     @app.post("/v1/admin/proposals", dependencies=[admin])
     async def proposals(request: Request) -> Response:
-        body = await request.body()
+        body = await read_body(request, admin_body)
 
         def work() -> Response:
             proposal = _parse(PROPOSAL, body)
@@ -226,7 +242,7 @@ def create_app(
         return await anyio.to_thread.run_sync(work)
 
     async def control(request: Request, paused: bool) -> Response:
-        body = await request.body()
+        body = await read_body(request, admin_body)
 
         def work() -> dict[str, Any]:
             note = _parse(CONTROL, body, optional=True).note
