@@ -158,3 +158,17 @@ def test_websocket_every_update_once_in_order_and_resume(tmp_path: Path) -> None
             with pytest.raises(TimeoutError):
                 ws.recv(timeout=0.5)  # nothing more, nothing twice
     assert seen == list(range(1, total + 1))
+
+
+def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    with Server(config) as server:
+        done = subprocess.run(
+            [solvency_exe(), "serve", "--config", str(config), "--port", str(server.info["port"]), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert "cannot listen" in json.loads(done.stdout)["error"]["message"]

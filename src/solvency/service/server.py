@@ -13,6 +13,7 @@ from typing import Any
 
 import uvicorn
 
+from solvency.errors import SolvencyInputError
 from solvency.oracle.config import OracleConfig
 from solvency.oracle.keys import key_id
 from solvency.service.app import create_app, open_engine
@@ -65,6 +66,13 @@ def serve(
         watcher = asyncio.create_task(announce())
         try:
             await server.serve()
+        except SystemExit:  # uvicorn exits this way when it cannot bind
+            if server.started:
+                raise
+            raise SolvencyInputError(
+                f"cannot listen on {server.config.host}:{server.config.port}",
+                hint="is the port in use? choose another with --port (0 = any free port)",
+            ) from None
         finally:
             watcher.cancel()
             engine.ledger.close()
