@@ -125,6 +125,15 @@ def test_ledger_of_another_key_is_refused(tmp_path: Path, keys) -> None:
         Ledger(path, Ed25519PrivateKey.generate())
 
 
+def test_one_writer_per_ledger(tmp_path: Path, keys) -> None:
+    key = load_private_key(keys["private_key"])
+    first = Ledger(tmp_path / "l.sqlite", key)
+    with pytest.raises(ConfigError, match="in use by another"):
+        Ledger(tmp_path / "l.sqlite", key)
+    first.close()
+    Ledger(tmp_path / "l.sqlite", key).close()
+
+
 def test_pause_survives_reopen(tmp_path: Path, keys) -> None:
     path = tmp_path / "l.sqlite"
     key = load_private_key(keys["private_key"])

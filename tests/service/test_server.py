@@ -160,15 +160,21 @@ def test_websocket_every_update_once_in_order_and_resume(tmp_path: Path) -> None
     assert seen == list(range(1, total + 1))
 
 
-def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
-    config = write_config(tmp_path)
-    with Server(config) as server:
+def test_port_in_use_or_ledger_in_use_are_clear_errors(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "a")
+    other = write_config(tmp_path / "b")
+
+    def second(cfg: Path, port: int) -> dict:
         done = subprocess.run(
-            [solvency_exe(), "serve", "--config", str(config), "--port", str(server.info["port"]), "--json"],
+            [solvency_exe(), "serve", "--config", str(cfg), "--port", str(port), "--json"],
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
-    assert done.returncode == 1
-    assert "cannot listen" in json.loads(done.stdout)["error"]["message"]
+        assert done.returncode == 1
+        return json.loads(done.stdout)["error"]
+
+    with Server(config) as server:
+        assert "cannot listen" in second(other, server.info["port"])["message"]
+        assert "in use by another oracle" in second(config, 0)["message"]  # two oracles, one ledger: refused

@@ -170,6 +170,7 @@ class Ledger:
         self.signer = signer
         self.public = signer.public_key()
         self._lock = threading.Lock()
+        self._lockfile = _exclusive(self.path)
         try:
             self.conn = connect(self.path)
             self.conn.executescript(_SCHEMA)
@@ -278,6 +279,28 @@ class Ledger:
 
     def close(self) -> None:
         self.conn.close()
+        if self._lockfile is not None:
+            self._lockfile.close()  # releases the flock
+            self._lockfile = None
+
+
+def _exclusive(path: str) -> Any:
+    """Hold an exclusive lock on ``<path>.lock`` so that two oracles never append to one ledger."""
+    if path == ":memory:":
+        return None
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no guard
+        return None
+    handle = open(path + ".lock", "a")  # noqa: SIM115 - held for the ledger's lifetime
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(
+            "the ledger is in use by another oracle process", path=path, hint="stop it, or give this one its own ledger"
+        ) from None
+    return handle
 
 
 def read_since(conn: sqlite3.Connection, seq: int, limit: int = 1000) -> list[Record]:
