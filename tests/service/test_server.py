@@ -37,14 +37,13 @@ def rows_of(db: Path) -> dict[int, tuple[str, float]]:
     return out
 
 
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``solvency`` script with ``args``."""
+    return subprocess.run([solvency_exe(), *args], capture_output=True, text=True, timeout=120, check=False)
+
+
 def verify_cli(db: Path, pub: Path) -> dict:
-    done = subprocess.run(
-        [solvency_exe(), "ledger", "verify", str(db), "--pubkey", str(pub), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = cli("ledger", "verify", str(db), "--pubkey", str(pub), "--json")
     out = json.loads(done.stdout)
     assert (done.returncode == 0) == out["ok"]
     return out
@@ -165,13 +164,7 @@ def test_port_in_use_or_ledger_in_use_are_clear_errors(tmp_path: Path) -> None:
     other = write_config(tmp_path / "b")
 
     def second(cfg: Path, port: int) -> dict:
-        done = subprocess.run(
-            [solvency_exe(), "serve", "--config", str(cfg), "--port", str(port), "--json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = cli("serve", "--config", str(cfg), "--port", str(port), "--json")
         assert done.returncode == 1
         return json.loads(done.stdout)["error"]
 
