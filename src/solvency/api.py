@@ -21,15 +21,27 @@ from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
 from solvency.margin.portfolio import portfolio_margin
 from solvency.market.volatility import VolatilityResult, volatility
+from solvency.oracle.config import OracleConfig, load_oracle_config
+from solvency.oracle.engine import OracleEngine
+from solvency.oracle.ledger import verify_ledger
+from solvency.oracle.replay import replay as replay_oracle
+from solvency.oracle.state import MarketState
+from solvency.oracle.targets import InterimTargets, TableTargets, TargetModel
 from solvency.pricing.black import black76, black_scholes
 from solvency.pricing.implied import implied_vol
 
 __all__ = [
     "Change",
+    "InterimTargets",
     "Issue",
     "MarketSpec",
+    "MarketState",
+    "OracleConfig",
+    "OracleEngine",
     "SolvencyError",
     "SolvencyInputError",
+    "TableTargets",
+    "TargetModel",
     "ValidationReport",
     "VolatilityResult",
     "black76",
@@ -41,12 +53,15 @@ __all__ = [
     "implied_vol",
     "kupiec",
     "load_market",
+    "load_oracle_config",
     "load_prices",
     "margin_backtest",
     "portfolio_margin",
+    "replay_oracle",
     "sample_crash",
     "sample_prices",
     "validate_prices",
+    "verify_ledger",
     "volatility",
     "write_prices",
 ]

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from solvency.errors import ConfigError
 from solvency.units import parse_duration
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class _Section(BaseModel):
@@ -240,11 +242,7 @@ def load_market(path: str | Path) -> MarketSpec:
         The file is missing or not TOML, or a field is invalid (the message names the field).
     """
     path = Path(path)
-    data = read_toml(path)
-    try:
-        spec = MarketSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc), path=path) from None
+    spec = read_model(MarketSpec, path)
     base = path.parent
     if spec.prices.file is not None and not spec.prices.file.is_absolute():
         spec.prices.file = base / spec.prices.file
@@ -252,6 +250,14 @@ def load_market(path: str | Path) -> MarketSpec:
         spec.book.file = base / spec.book.file
     spec.source = path
     return spec
+
+
+def read_model(model: type[_M], path: str | Path) -> _M:
+    """Read a TOML file into a pydantic model, with a :class:`ConfigError` naming the file and the field."""
+    try:
+        return model.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc), path=path) from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

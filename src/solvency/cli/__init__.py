@@ -51,6 +51,10 @@ def _register() -> None:
 
     _demo.register(app)
 
+    from solvency.cli import oracle as _oracle
+
+    _oracle.register(app)
+
 
 _register()
 
