@@ -34,8 +34,10 @@ def _root(
 
 def _register() -> None:
     from solvency.cli import data as _data
+    from solvency.cli import stress as _stress
 
     _data.register(app)
+    _stress.register(app)
 
 
 _register()
