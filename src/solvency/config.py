@@ -324,6 +324,7 @@ class CalibrationSpec(_Section):
 
     vol_model: Literal["ewma", "garch", "gjr", "har"] = Field("ewma", description="model of σ (see volatility())")
     tail_df: float = Field(4.0, gt=2, description="Student-t ν of the per-path volatility mix of the stress paths")
+    horizon: str | None = Field(None, description="stress horizon of the LT search; None = [risk] horizon")
     step: str | None = Field(None, description="step of the LT search paths; None = [sim] step")
     lt_min: float = Field(0.30, gt=0, lt=1, description="lowest LT searched")
     lt_max: float = Field(0.95, gt=0, lt=1, description="highest LT searched (a clamp, reported when it binds)")
@@ -353,7 +354,7 @@ class CalibrationSpec(_Section):
 
     _v = field_validator("ltv_horizon")(_span)
 
-    @field_validator("step")
+    @field_validator("step", "horizon")
     @classmethod
     def _step(cls, value: Any) -> str | None:
         return None if value is None else _span(value)

@@ -35,13 +35,13 @@ import numpy as np
 from solvency.calibrate.bonus import PowerLawDepth, gas_cost_quote, liquidation_bonus
 from solvency.calibrate.buffer import Buffer, ltv_buffer
 from solvency.calibrate.frontier import BookShape, Evaluation, RiskModel, evaluate, lt_grid, search_down, severity_order
+from solvency.calibrate.setup import impact_half_life, market_book, oracle_model
 from solvency.calibrate.stress import StressCondition, sharpest_fall
 from solvency.config import MarketSpec
 from solvency.data.resolve import prices_or_sample
 from solvency.errors import SolvencyInputError
 from solvency.market.liquidity import curve_from_spec
-from solvency.sim.book import synthetic_book
-from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel, OracleModel
+from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel
 from solvency.sim.montecarlo import simulate_paths
 from solvency.sim.paths import Shape, ShapedPaths
 from solvency.sim.scenarios import get_scenario
@@ -142,22 +142,10 @@ def calibrate_emode(
     n_paths = paths or spec.risk.paths
     model_paths = ShapedPaths([em.collateral.upper()], 1.0, shapes=[shape], sigma=vol, step=EMODE_STEP)
     prices = simulate_paths(model_paths, n_paths, n_steps, cal.seed if seed is None else seed)
-    b = spec.book
-    book = synthetic_book(
-        assets=[em.collateral],
-        prices=[1.0],
-        lt=em.current.liquidation_threshold,
-        lb=em.current.liquidation_bonus,
-        positions=em.positions,
-        debt_total=em.debt_total,
-        whale_share=b.whale_share,
-        hf_median=b.hf_median,
-        hf_dispersion=b.hf_dispersion,
-        hf_min=b.hf_min,
-        size_dispersion=b.size_dispersion,
-        debt_asset=em.debt,
-        seed=b.seed,
-    )
+    pair = spec.model_copy(deep=True)
+    pair.asset, pair.quote, pair.current = em.collateral, em.debt, em.current
+    pair.book.file, pair.book.positions, pair.book.debt_total = None, em.positions, em.debt_total
+    book = market_book(pair, None, 1.0)
     bshape = BookShape.from_book(book, 1.0)
     ls = spec.liquidators
     sim_step = parse_duration(spec.sim.step)
@@ -193,19 +181,16 @@ def calibrate_emode(
         oracle_deviation=spec.oracle.deviation,
         typical_quantile=cal.typical_quantile,
         concurrent=cal.lb_concurrent,
+        lb_max=cal.lb_max,
     )
     lb = math.ceil(min(bonus.needed, cal.lb_max) * 1e4) / 1e4  # whole basis points, rounded up
     model = RiskModel(
         shape=bshape,
         curve=curve.stressed(scen.liquidity),
-        oracle=OracleModel(
-            heartbeat=parse_duration(spec.oracle.heartbeat),
-            deviation=spec.oracle.deviation,
-            delay=0 if spec.oracle.delay == "0s" else parse_duration(spec.oracle.delay),
-        ),
+        oracle=oracle_model(spec),
         liquidators=liquidators,
         close_factor=CloseFactorRule(default=spec.current.close_factor),
-        impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
+        impact_half_life=impact_half_life(spec),
         step=EMODE_STEP,
         budget=budget if budget is not None else spec.risk.budget,
         policy=spec.sim.policy,

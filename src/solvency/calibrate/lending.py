@@ -258,7 +258,7 @@ def calibrate_lending(
 
     tick("market model", 0, 1)
     history = market_history(spec, prices)
-    horizon = parse_duration(spec.risk.horizon)
+    horizon = parse_duration(spec.calibration.horizon or spec.risk.horizon)
     sigma, sigma_info = annual_sigma(history, cal.vol_model, horizon)
     if sigma > cal.sigma_max:
         raise SolvencyInputError(

@@ -71,6 +71,21 @@ def gas_token_price(spec: MarketSpec, s0: float) -> float:
     return s0 if asset == token else spec.liquidators.native_price
 
 
+def oracle_model(spec: MarketSpec) -> OracleModel:
+    """The spec's push oracle (heartbeat, deviation, delay)."""
+    o = spec.oracle
+    return OracleModel(
+        heartbeat=parse_duration(o.heartbeat),
+        deviation=o.deviation,
+        delay=0 if o.delay == "0s" else parse_duration(o.delay),
+    )
+
+
+def impact_half_life(spec: MarketSpec) -> int | None:
+    """Seconds for liquidation sales' price impact to halve (None: permanent)."""
+    return None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery)
+
+
 def risk_model(spec: MarketSpec, shape: BookShape, *, budget: float, step: int, depth: float) -> RiskModel:
     """The engine's view of the market for the LT search (depth multiplier applied to the spec's curve)."""
     ls = spec.liquidators
@@ -80,11 +95,7 @@ def risk_model(spec: MarketSpec, shape: BookShape, *, budget: float, step: int, 
     return RiskModel(
         shape=shape,
         curve=curve_from_spec(spec.liquidity).stressed(depth),
-        oracle=OracleModel(
-            heartbeat=parse_duration(spec.oracle.heartbeat),
-            deviation=spec.oracle.deviation,
-            delay=0 if spec.oracle.delay == "0s" else parse_duration(spec.oracle.delay),
-        ),
+        oracle=oracle_model(spec),
         liquidators=LiquidatorModel(
             latency=parse_duration(ls.latency),
             capacity=ls.capacity_per_step * step / sim_step,
@@ -96,7 +107,7 @@ def risk_model(spec: MarketSpec, shape: BookShape, *, budget: float, step: int, 
             profit_check=ls.profit_check,
         ),
         close_factor=CloseFactorRule(default=spec.current.close_factor),
-        impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
+        impact_half_life=impact_half_life(spec),
         step=step,
         budget=budget,
         policy=spec.sim.policy,
@@ -171,6 +182,7 @@ class CalibrationSetup:
             typical_quantile=cal.typical_quantile,
             concurrent=cal.lb_concurrent,
             depth_multiplier=depth_multiplier,
+            lb_max=cal.lb_max,
         )
 
     def lb(self, depth_multiplier: float = 1.0) -> float:
@@ -236,9 +248,9 @@ def prepare(
         raise SolvencyInputError(f"start price must be positive, got {s0!r}")
     loan_book = market_book(spec, book, s0)
     shape = BookShape.from_book(loan_book, s0)
-    horizon = parse_duration(spec.risk.horizon)
+    horizon = parse_duration(spec.calibration.horizon or spec.risk.horizon)
     step = parse_duration(cal.step or spec.sim.step)
-    half_life = None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery)
+    half_life = impact_half_life(spec)
     return CalibrationSetup(
         spec=spec,
         budget=budget,
