@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +189,24 @@ def test_installed_console_script() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["scenario"] == "usdc-depeg-2023"
+
+
+def test_runs_without_numba() -> None:
+    """SOLVENCY_NUMBA=0: every kernel runs as plain Python (the arch-style fallback), same numbers."""
+    code = (
+        "import json; from solvency import _jit; from solvency.config import MarketSpec;"
+        "from solvency.sim.stress import simulate_lending;"
+        "m = MarketSpec(); m.book.positions = 30; m.book.debt_total = 3e6;"
+        "r = simulate_lending(m, scenario='may-2021', paths=6, seed=2, horizon='2h');"
+        "print(json.dumps({'numba': _jit.ENABLED, 'liq': r.output.liquidations.tolist(),"
+        " 'bad': r.output.bad_debt.tolist()}))"
+    )
+    env = {**os.environ, "SOLVENCY_NUMBA": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, check=True)
+    interpreted = json.loads(out.stdout)
+    assert interpreted["numba"] is False
+    spec = MarketSpec()
+    spec.book.positions, spec.book.debt_total = 30, 3e6
+    compiled = simulate_lending(spec, scenario="may-2021", paths=6, seed=2, horizon="2h")
+    assert interpreted["liq"] == compiled.output.liquidations.tolist()
+    assert interpreted["bad"] == pytest.approx(compiled.output.bad_debt.tolist(), rel=1e-9, abs=1e-6)

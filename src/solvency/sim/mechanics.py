@@ -19,8 +19,8 @@ One step ``t`` of a path (``dt`` seconds; ``P_t`` the undisturbed price from the
    (:mod:`solvency.sim.policy`) until the step's ``capacity`` (debt repaid) is used up. Positions no
    liquidator could profit from even in the best case — repaying the whole debt and selling at the current
    market price with no further slippage: ``debt·((1+LB)·M/oracle − 1) − gas < 0`` — are left out of the
-   round (they are neither scored nor counted in the policy's context). A round's second and later rounds
-   offer only the positions liquidated in the previous round that are still eligible. For each position:
+   round (they are neither scored nor counted in the policy's context). Later rounds of a step offer only
+   the positions liquidated in the previous round that are still eligible. For each position:
 
    * close factor (Aave v3.3, ``LiquidationLogic.sol``): 50 % of the debt, 100 % when HF ≤ 0.95 or the
      seized reserve's collateral or the debt is worth less than $2,000; the policy's size is capped by it and

@@ -235,7 +235,7 @@ def simulate_lending(
         oracle=oracle_model,
         liquidators=liq_model,
         impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
-        sigma=sigma if prices is None and scen is None else (np.full(len(assets), scen.vol) if scen else sigma),
+        sigma=_context_vol(sigma, scen, model),
     )
     if liquidators is None:
         setup = setup.rescaled(model.step, sim_step)
@@ -310,6 +310,16 @@ def ewma_volatility(prices: pd.DataFrame) -> float:
     var = ewma_variance(r, lam)
     next_var = lam * var[-1] + (1.0 - lam) * r[-1] ** 2
     return float(math.sqrt(next_var * per_year))
+
+
+def _context_vol(sigma: np.ndarray, scen: Scenario | None, model: PathModel) -> np.ndarray:
+    """The volatility a policy sees in its context: the scenario's, the replay's own, or the model's."""
+    if scen is not None:
+        return np.full(len(sigma), scen.vol)
+    if isinstance(model, Replay):
+        frame = model.frame.rename(columns={model.assets[0]: "close"})
+        return np.array([ewma_volatility(frame)]) if len(frame) > 2 else sigma
+    return sigma
 
 
 def _volatilities(spec: MarketSpec, history: pd.DataFrame) -> np.ndarray:
