@@ -24,7 +24,7 @@ def stress(
     ),
     prices: Path | None = typer.Option(None, "--prices", help="Price file to replay at its own resolution."),
     book: Path | None = typer.Option(None, "--book", help="Loan book CSV (default: the spec's or synthetic)."),
-    paths: int | None = typer.Option(None, "--paths", min=1, help="Monte Carlo paths (default: the spec's risk.paths)."),
+    paths: int | None = typer.Option(None, "--paths", min=1, help="Monte Carlo paths (default: risk.paths)."),
     horizon: str | None = typer.Option(None, "--horizon", help='Horizon, e.g. "1d" (default: the scenario).'),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed, same numbers)."),
     step: str | None = typer.Option(None, "--step", help='Simulation step for scenarios and models, e.g. "5m".'),
