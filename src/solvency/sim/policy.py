@@ -150,10 +150,18 @@ class LiquidationPolicy:
         Functions defined in an importable module are cached on disk; others (notebooks) compile each session.
         """
         if "compiled" not in self._cache:
-            self._cache["compiled"] = (
-                compile_function(self.score, score_signature, cache=_cacheable(self.score)),
-                compile_function(self.size, size_signature, cache=_cacheable(self.size)),
-            )
+            try:
+                self._cache["compiled"] = (
+                    compile_function(self.score, score_signature, cache=_cacheable(self.score)),
+                    compile_function(self.size, size_signature, cache=_cacheable(self.size)),
+                )
+            except Exception as exc:  # numba raises its own error types, with pages of context
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise SolvencyInputError(
+                    f"policy {self.name!r}: numba cannot compile its score/size function ({first})",
+                    hint="use the documented signature (no *args), scalar arithmetic and math only; "
+                    "or run it with engine='reference'",
+                ) from exc
         return self._cache["compiled"]
 
     def interpreted(self) -> tuple[Callable[..., float], Callable[..., float]]:
