@@ -147,7 +147,7 @@ class LiquidationPolicy:
     def compiled(self) -> tuple[Any, Any]:
         """``(score, size)`` as numba ``cfunc`` objects for the fast engine (interpreted when numba is off).
 
-        Functions defined in an importable module are cached on disk; others (notebooks) compile each session.
+        solvency's own functions are cached on disk; others compile once per session (about a second).
         """
         if "compiled" not in self._cache:
             try:
@@ -186,13 +186,10 @@ def size_signature() -> Any:
 
 
 def _cacheable(fn: Callable[..., Any]) -> bool:
-    import inspect
-
-    try:
-        source = inspect.getsourcefile(fn)
-    except TypeError:
-        return False
-    return bool(source) and not str(source).startswith("<")
+    """Only solvency's own policy functions are cached on disk. A user's function is compiled each session: a
+    numba cache entry records the importing module's name, and loading it under another name (a notebook, a
+    script run two ways) fails."""
+    return str(getattr(fn, "__module__", "")).startswith("solvency.")
 
 
 HEALTH_FIRST = LiquidationPolicy(
