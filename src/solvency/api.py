@@ -29,17 +29,26 @@ from solvency.oracle.state import MarketState
 from solvency.oracle.targets import InterimTargets, TableTargets, TargetModel
 from solvency.pricing.black import black76, black_scholes
 from solvency.pricing.implied import implied_vol
+from solvency.sim.book import LoanBook, load_book, synthetic_book
+from solvency.sim.policy import LiquidationPolicy, register_policy
+from solvency.sim.results import StressResult
+from solvency.sim.scenarios import Scenario, get_scenario, scenario_names
+from solvency.sim.stress import simulate_lending
 
 __all__ = [
     "Change",
     "InterimTargets",
     "Issue",
+    "LiquidationPolicy",
+    "LoanBook",
     "MarketSpec",
     "MarketState",
     "OracleConfig",
     "OracleEngine",
+    "Scenario",
     "SolvencyError",
     "SolvencyInputError",
+    "StressResult",
     "TableTargets",
     "TargetModel",
     "ValidationReport",
@@ -50,16 +59,22 @@ __all__ = [
     "christoffersen",
     "clean_prices",
     "fetch_prices",
+    "get_scenario",
     "implied_vol",
     "kupiec",
+    "load_book",
     "load_market",
     "load_oracle_config",
     "load_prices",
     "margin_backtest",
     "portfolio_margin",
+    "register_policy",
     "replay_oracle",
     "sample_crash",
     "sample_prices",
+    "scenario_names",
+    "simulate_lending",
+    "synthetic_book",
     "validate_prices",
     "verify_ledger",
     "volatility",

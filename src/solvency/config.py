@@ -84,6 +84,16 @@ class LiquiditySpec(_Section):
     coefficient: float | None = Field(None, gt=0)
     exponent: float | None = Field(None, gt=0)
     stress_multiplier: float = Field(0.5, gt=0, le=1, description="depth multiplier in stress")
+    recovery: str | None = Field(
+        "1h", description="half-life of the price impact of liquidation sales (None: the impact is permanent)"
+    )
+
+    @field_validator("recovery")
+    @classmethod
+    def _recovery(cls, value: Any) -> str | None:
+        if value is None or str(value).strip().lower() in {"none", "permanent", "inf"}:
+            return None
+        return _span(value)
 
     @model_validator(mode="after")
     def _complete(self) -> LiquiditySpec:
@@ -122,10 +132,15 @@ class LiquidatorSpec(_Section):
     """The liquidators competing for the market's positions."""
 
     latency: str = Field("1m", description="time from liquidatable to liquidated")
-    capacity_per_step: float = Field(2.5e7, gt=0, description="quote amount they can repay per step")
+    capacity_per_step: float = Field(
+        2.5e7, gt=0, description="quote amount they can repay per [sim] step (scaled to other step lengths)"
+    )
     gas_units: float = Field(500_000, gt=0, description="gas used by one liquidation")
     gas_price_gwei: float = Field(30.0, gt=0, description="gas price in normal times")
     native_price: float = Field(3_000.0, gt=0, description="price of the gas token in quote units")
+    gas_token: str = Field("ETH", description="gas token; a simulated asset that is (or wraps) it prices the gas")
+    per_step: int = Field(1, ge=1, description="times one position can be liquidated in one step")
+    profit_check: bool = Field(True, description="liquidate only when bonus covers slippage and gas")
 
     _v = field_validator("latency")(_span)
 
@@ -138,6 +153,11 @@ class BookSpec(_Section):
     debt_total: float = Field(1.0e9, gt=0, description="synthetic: total debt, quote units")
     whale_share: float = Field(0.2, ge=0, lt=1, description="synthetic: share of debt held by the top 1 %")
     seed: int = 7
+    hf_median: float = Field(1.5, gt=1, description="synthetic: median health factor")
+    hf_dispersion: float = Field(0.9, gt=0, description="synthetic: log-sd of (HF - hf_min)")
+    hf_min: float = Field(1.0, gt=0, description="synthetic: lowest health factor at the start")
+    size_dispersion: float = Field(1.5, gt=0, description="synthetic: log-sd of debt sizes")
+    multi_collateral_share: float = Field(0.0, ge=0, le=1, description="synthetic: positions with two assets")
 
 
 class RiskSpec(_Section):
@@ -214,6 +234,43 @@ class OptionsSpec(_Section):
     _v = field_validator("margin_horizon")(_span)
 
 
+class AssetSpec(_Section):
+    """A further collateral asset of the market (multi-collateral books and multi-asset paths)."""
+
+    symbol: str
+    price: float = Field(gt=0, description="start price, quote units")
+    vol: float | None = Field(None, gt=0, description="annualised volatility (default: the main asset's)")
+    liquidation_threshold: float = Field(gt=0, lt=1)
+    liquidation_bonus: float = Field(ge=0, lt=1)
+    liquidity: LiquiditySpec = Field(default_factory=LiquiditySpec)
+
+
+class SimSpec(_Section):
+    """How ``solvency stress`` simulates the market when no scenario or price file is given, and its engine."""
+
+    step: str = Field("5m", description="simulation step (capacity_per_step is per this step)")
+    model: Literal["gbm", "merton", "garch", "bootstrap"] = Field("gbm", description="path model")
+    vol: float | None = Field(None, gt=0, description="annualised volatility; None: EWMA of the price history")
+    drift: float = Field(0.0, description="annualised drift of the price")
+    jump_rate: float = Field(10.0, ge=0, description="merton: jumps per year")
+    jump_mean: float = Field(-0.05, description="merton: mean log jump")
+    jump_std: float = Field(0.05, ge=0, description="merton: sd of the log jump")
+    block: float = Field(10.0, ge=1, description="bootstrap: mean block length in bars")
+    gjr: bool = Field(False, description="garch: GJR asymmetry")
+    start_price: float | None = Field(None, gt=0, description="start price (default: last close of the prices)")
+    severity: float = Field(1.0, gt=0, description="scenarios: scale of the drawdown shape")
+    noise: Literal["bridge", "free"] = Field("bridge", description="scenarios: noise pinned to the knots or free")
+    engine: Literal["fast", "general", "reference"] = "fast"
+    policy: str = Field("health_first", description="liquidation priority policy")
+    copula: Literal["gaussian", "t"] = "gaussian"
+    copula_df: float = Field(4.0, gt=2)
+    correlation: list[list[float]] | None = Field(None, description="correlation of [asset, *assets] returns")
+    stressed_correlation: list[list[float]] | None = Field(None, description="correlation used in scenarios")
+    assets: list[AssetSpec] = Field(default_factory=list, description="further collateral assets")
+
+    _v = field_validator("step")(_span)
+
+
 class MarketSpec(_Section):
     """One market of a protocol. ``MarketSpec()`` is a WETH/USDC lending market on the embedded sample."""
 
@@ -230,6 +287,8 @@ class MarketSpec(_Section):
     risk: RiskSpec = Field(default_factory=RiskSpec)
     perp: PerpSpec = Field(default_factory=PerpSpec)
     options: OptionsSpec = Field(default_factory=OptionsSpec)
+
+    sim: SimSpec = Field(default_factory=SimSpec)
     source: Path | None = Field(None, description="the TOML file this spec was read from", exclude=True)
 
 

@@ -34,6 +34,7 @@ def _root(
 
 def _register() -> None:
     from solvency.cli import data as _data
+    from solvency.cli import stress as _stress
 
     _data.register(app)
     from solvency.cli import margin as _margin
@@ -54,6 +55,8 @@ def _register() -> None:
     from solvency.cli import oracle as _oracle
 
     _oracle.register(app)
+
+    _stress.register(app)
 
 
 _register()
