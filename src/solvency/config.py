@@ -327,6 +327,7 @@ class CalibrationSpec(_Section):
     vol_model: Literal["ewma", "garch", "gjr", "har"] = Field("ewma", description="model of σ (see volatility())")
     tail_df: float = Field(4.0, gt=2, description="Student-t ν of the per-path volatility mix of the stress paths")
     horizon: str | None = Field(None, description="stress horizon of the LT search; None = [risk] horizon")
+    scenarios: list[str] | None = Field(None, description="scenarios for the bonus and caps; None = [risk] scenarios")
     step: str | None = Field(None, description="step of the LT search paths; None = [sim] step")
     lt_min: float = Field(0.30, gt=0, lt=1, description="lowest LT searched")
     lt_max: float = Field(0.95, gt=0, lt=1, description="highest LT searched (a clamp, reported when it binds)")
@@ -344,6 +345,9 @@ class CalibrationSpec(_Section):
     typical_quantile: float = Field(0.5, gt=0, lt=1, description="debt-weighted quantile of the typical position")
     lb_concurrent: bool = Field(True, description="LB covers slippage on top of the cascade's unrecovered sales")
     lb_max: float = Field(0.15, gt=0, lt=1, description="highest LB recommended (Morpho Blue caps it at 15 %)")
+    liquidation_bonus: float | None = Field(
+        None, ge=0, lt=1, description="hold LB at this value instead of calibrating it (LT and caps follow)"
+    )
     liquidated_at_once: float = Field(0.9, gt=0, le=1, description="Chaos: share of the extreme amount sold at once")
     extreme_drop: float | None = Field(None, gt=0, lt=1, description="Chaos extreme drop; None = the scenarios'")
     regime_depth: dict[str, float] = Field(

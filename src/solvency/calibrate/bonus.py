@@ -9,12 +9,12 @@ For each stress condition (:mod:`solvency.calibrate.stress`) the bonus must pay 
 * **oracle lag**: the oracle may sit up to its deviation threshold above the market before it updates, and the
   liquidator is paid in collateral valued at the oracle price.
 
-``LB = max over conditions of slippage + gas/q + deviation`` — over the conditions a bonus of at most ``lb_max``
-can meet. A condition that needs more (a wick so sharp that the cascade's own sales eat any reasonable bonus,
-e.g. 19 May 2021's −30 % in ninety minutes) is reported as *unmet*: no bonus makes those liquidations
-profitable, so it is the caps' job (the exposure the market can unwind), and raising the bonus to ``lb_max``
-for it would only make borrowers pay more and liquidators sell more into the same thin market. When no
-condition can be met the bonus is ``lb_max`` (a reported clamp).
+``LB = max over conditions of slippage + gas/q + deviation``, capped at ``lb_max``. A condition that needs more
+than ``lb_max`` (a wick so sharp that the cascade's own sales eat any reasonable bonus — 19 May 2021's −30 % in
+ninety minutes needs about 31 % on the example WETH market) is reported as *unmet*: no bonus makes those
+liquidations profitable; the cap clamps the bonus (reported by the invariants) and the caps must limit the
+exposure instead. Capping rather than ignoring such a condition keeps the bonus monotone in depth: a rule that
+skipped unmet conditions would *raise* the bonus when deeper liquidity made a skipped condition meetable.
 
 * The *typical* liquidation repays ``close_factor × d`` where ``d`` is the debt-weighted median position debt
   (half of the debt sits in larger positions), and seizes ``q = repay × (1 + LB₀)`` of collateral value (``LB₀``
@@ -112,9 +112,8 @@ class BonusResult:
 
     @property
     def binding(self) -> str:
-        """The condition that sets the bonus (the most demanding one that can be met)."""
-        met = [t for t in self.terms if t.condition not in self.unmet] or self.terms
-        return max(met, key=lambda t: t.total).condition
+        """The condition that sets the bonus (the most demanding one)."""
+        return max(self.terms, key=lambda t: t.total).condition
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -160,7 +159,8 @@ def liquidation_bonus(
     depth_multiplier
         Extra depth multiplier on top of each condition's (regimes, sensitivity).
     lb_max
-        Largest bonus considered; conditions needing more are unmet (see the module docstring).
+        Conditions needing more are reported as unmet (see the module docstring); the cap itself is applied by
+        the caller (:func:`solvency.calibrate.invariants.enforce`).
     """
     if not conditions:
         raise SolvencyInputError("need at least one stress condition for the liquidation bonus")
@@ -183,9 +183,7 @@ def liquidation_bonus(
             )
         )
     unmet = [t.condition for t in terms if t.total > lb_max]
-    met = [t.total for t in terms if t.total <= lb_max]
-    needed = max(met) if met else max(t.total for t in terms)
-    return BonusResult(needed=needed, typical_size=size, terms=terms, unmet=unmet)
+    return BonusResult(needed=max(t.total for t in terms), typical_size=size, terms=terms, unmet=unmet)
 
 
 def gas_cost_quote(gas_units: float, gas_gwei: float, gas_token_price: float) -> float:

@@ -293,7 +293,8 @@ def calibrate_lending(
         liquidated_at_once=cal.liquidated_at_once,
         extreme_drop=cal.extreme_drop,
     )
-    raw = Params(buffer.ltv, lt_raw, bonus.needed, caps.supply_cap, caps.borrow_cap)
+    lb_raw = bonus.needed if cal.liquidation_bonus is None else cal.liquidation_bonus
+    raw = Params(buffer.ltv, lt_raw, lb_raw, caps.supply_cap, caps.borrow_cap)
     params, clamps = enforce(raw, ltv_gap=cal.ltv_gap, max_lt_bonus=cal.max_lt_bonus, lb_max=cal.lb_max)
     params = Params(
         math.floor(params.ltv * 1e6) / 1e6,
@@ -338,6 +339,9 @@ def calibrate_lending(
     sens_sigma = []
     for m in SIGMA_MULTIPLIERS:
         s = sigma * m
+        if s > frontier.sigmas[-1] * (1 + 1e-12):  # beyond the grid (sigma_max): not computed
+            sens_sigma.append({"multiplier": m, "sigma": s, "liquidation_threshold": None, "ltv": None})
+            continue
         lt_m = frontier.lt_at(s)
         buf_m = ltv_buffer(lt_m, s, horizon=ltv_h, coverage=cal.ltv_coverage, tail_df=cal.tail_df)
         cap_m = supply_caps(

@@ -186,8 +186,12 @@ class CalibrationSetup:
         )
 
     def lb(self, depth_multiplier: float = 1.0) -> float:
-        """The bonus used in simulations: the needed one, capped at ``lb_max``."""
-        return min(self.bonus(depth_multiplier).needed, self.spec.calibration.lb_max)
+        """The bonus used in simulations: ``[calibration] liquidation_bonus`` when given, else the needed one
+        capped at ``lb_max``."""
+        cal = self.spec.calibration
+        if cal.liquidation_bonus is not None:
+            return cal.liquidation_bonus
+        return min(self.bonus(depth_multiplier).needed, cal.lb_max)
 
     def model(self, depth_multiplier: float = 1.0) -> RiskModel:
         """The engine's view of the market with depth × ``stress_multiplier × depth_multiplier``."""
@@ -259,7 +263,7 @@ def prepare(
         s0=s0,
         horizon=horizon,
         step=step,
-        conditions=stress_conditions(spec.risk.scenarios, spec.asset, half_life=half_life),
+        conditions=stress_conditions(cal.scenarios or spec.risk.scenarios, spec.asset, half_life=half_life),
         depth=PowerLawDepth.fit(curve_from_spec(spec.liquidity)),
         gas=gas_cost_quote(spec.liquidators.gas_units, spec.liquidators.gas_price_gwei, gas_token_price(spec, s0)),
         paths=StressPaths(

@@ -174,7 +174,9 @@ def _render_lending(d: Mapping[str, Any], result: Any) -> None:
     for col in ("change", "LT", "LTV / LB", "supply cap"):
         sens.add_column(col, justify="right")
     for p in d["sensitivity"]["sigma"]["points"]:
-        sens.add_row(f"σ ×{p['multiplier']:g}", pct(p["liquidation_threshold"]), pct(p["ltv"]), fmt(p["supply_cap"]))
+        sens.add_row(
+            f"σ ×{p['multiplier']:g}", pct(p["liquidation_threshold"]), pct(p["ltv"]), fmt(p.get("supply_cap"))
+        )
     for p in d["sensitivity"]["depth"]["points"]:
         sens.add_row(
             f"depth ×{p['multiplier']:g}", pct(p["liquidation_threshold"]), pct(p["liquidation_bonus"]),
