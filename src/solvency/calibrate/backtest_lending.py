@@ -188,7 +188,11 @@ def _window_prices(
         source = window.file
     else:
         frame, gas, source = history, None, f"{history.attrs.get('source', 'prices')} (fallback: no {window.file})"
-    sub = frame.loc[(frame.index >= start) & (frame.index < end)]
+    inside = (frame.index >= start) & (frame.index < end)
+    if inside.sum() == 1:  # a one-bar window (a daily file over one day): start from the bar before
+        first = int(np.flatnonzero(inside)[0])
+        inside[max(first - 1, 0)] = True
+    sub = frame.loc[inside]
     if len(sub) < 2:
         raise SolvencyInputError(f"crash window {window.name} has fewer than two bars in {source}")
     out = sub.copy()
