@@ -43,7 +43,7 @@ def test_morpho_lif_is_capped_and_vectorized() -> None:
     st.floats(0.0, 0.2),
     st.floats(0.01, 1.0),
 )
-def test_smart_ltv_falls_with_volatility_and_debt(sigma: float, liq: float, debt: float, bonus: float, c: float) -> None:
+def test_smart_ltv_falls_with_volatility_and_debt(sigma, liq, debt, bonus, c) -> None:
     base = smart_ltv(sigma, liq, debt, bonus, c)
     assert smart_ltv(sigma * 1.1, liq, debt, bonus, c) <= base
     assert smart_ltv(sigma, liq, debt * 1.1, bonus, c) <= base

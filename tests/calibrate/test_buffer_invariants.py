@@ -52,7 +52,8 @@ def test_enforce_always_yields_the_invariants(ltv, lt, lb, supply, borrow) -> No
     assert rep["ltv_positive"] and rep["ltv_below_lt"] and rep["lt_times_one_plus_lb_below_one"]
     assert rep["caps_positive"] and 0 <= out.liquidation_bonus <= 0.15
     assert out.liquidation_threshold - out.ltv >= 0.005 - 1e-12
-    if (MIN_RATIO <= ltv <= lt - 0.005) and 0 <= lb <= 0.15 and lt * (1 + lb) <= 0.99 and supply >= MIN_RATIO and borrow >= MIN_RATIO:
+    legal = MIN_RATIO <= ltv <= lt - 0.005 and 0 <= lb <= 0.15 and lt * (1 + lb) <= 0.99
+    if legal and supply >= MIN_RATIO and borrow >= MIN_RATIO:
         assert clamps == [] and out == Params(ltv, lt, lb, supply, borrow)
     for c in clamps:  # every clamp is reported and moves toward safety
         assert c.reason and c.value != c.clamped_to

@@ -36,7 +36,7 @@ positions = 300
 """
 
 
-@pytest.fixture()
+@pytest.fixture
 def market(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.toml"
     path.write_text(TINY)
