@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from _common import parser, report, timed
-
 from solvency.calibrate.backtest_lending import backtest_lending
 from solvency.calibrate.lending import calibrate_lending
 

@@ -34,7 +34,7 @@ def rescale_sample(frame: pd.DataFrame, *, vol_multiplier: float = 1.0, price: f
     --------
     >>> s = sample_prices("1d")
     >>> t = rescale_sample(s, vol_multiplier=0.5, price=30_000.0)
-    >>> float(t["open"].iloc[0])
+    >>> round(float(t["open"].iloc[0]), 6)
     30000.0
     """
     if not vol_multiplier > 0 or (price is not None and not price > 0):

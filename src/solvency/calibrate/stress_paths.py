@@ -44,7 +44,7 @@ class StressPaths:
     --------
     >>> sp = StressPaths(512, 24, 3600, seed=1)
     >>> p = sp.prices(0.8, 3000.0)
-    >>> p.shape, float(p[0, 0, 0])
+    >>> p.shape, round(float(p[0, 0, 0]), 6)
     ((512, 25, 1), 3000.0)
     """
 
