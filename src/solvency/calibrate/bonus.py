@@ -31,7 +31,7 @@ skipped unmet conditions would *raise* the bonus when deeper liquidity made a sk
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -91,14 +91,7 @@ class BonusTerm:
         return self.slippage + self.gas + self.oracle
 
     def to_dict(self) -> dict[str, float | str]:
-        return {
-            "condition": self.condition,
-            "slippage": self.slippage,
-            "gas": self.gas,
-            "oracle": self.oracle,
-            "concurrent_sales": self.concurrent_sales,
-            "total": self.total,
-        }
+        return {**asdict(self), "total": self.total}
 
 
 @dataclass(frozen=True)

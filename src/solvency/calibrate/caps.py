@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from solvency.calibrate.bonus import PowerLawDepth
 from solvency.calibrate.frontier import BookShape
@@ -52,13 +52,7 @@ class CapTerm:
     supply_value: float
 
     def to_dict(self) -> dict[str, float | str]:
-        return {
-            "condition": self.condition,
-            "drop": self.drop,
-            "eligible_share": self.eligible_share,
-            "max_amount_liquidated": self.max_amount_liquidated,
-            "supply_value": self.supply_value,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

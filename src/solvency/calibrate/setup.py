@@ -24,9 +24,10 @@ from solvency.config import MarketSpec, load_market
 from solvency.errors import SolvencyInputError
 from solvency.market.liquidity import curve_from_spec
 from solvency.market.volatility import volatility
-from solvency.sim.book import LoanBook, load_book, synthetic_book
+from solvency.sim.book import LoanBook
 from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel, OracleModel
 from solvency.sim.scenarios import ALIASES
+from solvency.sim.stress import market_book as sim_market_book
 from solvency.units import SECONDS_PER_YEAR, format_duration, parse_duration
 
 
@@ -39,29 +40,9 @@ def market_spec(market: MarketSpec | str | Path | None) -> MarketSpec:
 
 
 def market_book(spec: MarketSpec, book: LoanBook | str | Path | None, s0: float) -> LoanBook:
-    """The loan book: given, the spec's file, or the spec's synthetic book at the current parameters."""
-    lt, lb = spec.current.liquidation_threshold, spec.current.liquidation_bonus
-    if isinstance(book, LoanBook):
-        return book
-    path = book if book is not None else spec.book.file
-    if path is not None:
-        return load_book(path, assets=[spec.asset], lt=lt, lb=lb, debt_asset=spec.quote)
-    b = spec.book
-    return synthetic_book(
-        assets=[spec.asset],
-        prices=[s0],
-        lt=lt,
-        lb=lb,
-        positions=b.positions,
-        debt_total=b.debt_total,
-        whale_share=b.whale_share,
-        hf_median=b.hf_median,
-        hf_dispersion=b.hf_dispersion,
-        hf_min=b.hf_min,
-        size_dispersion=b.size_dispersion,
-        debt_asset=spec.quote,
-        seed=b.seed,
-    )
+    """The single-collateral loan book of the market at price ``s0`` (see :func:`solvency.sim.stress.market_book`)."""
+    single = spec.model_copy(update={"sim": spec.sim.model_copy(update={"assets": []})})
+    return sim_market_book(single, book, [spec.asset], np.array([s0]))
 
 
 def gas_token_price(spec: MarketSpec, s0: float) -> float:
