@@ -282,7 +282,6 @@ def calibrate_lending(
     lb = setup.lb()
     model = setup.model()
     start = setup.lt_start(lb)
-    bound = cal.max_lt_bonus / (1.0 + lb)
     market_depth = setup.market_depth
     ladder = setup.ladder(
         setup.sigmas(up_to=sigma),
@@ -293,8 +292,14 @@ def calibrate_lending(
     setup.extend(ladder, setup.sigmas(up_to=sigma * max(SIGMA_MULTIPLIERS)), progress=lambda d, t: tick("σ", d, t))
     frontier = setup.read(ladder)
     lt_raw = frontier.lt_at(sigma)
-    top_grid = float(grid[grid <= start + 1e-12][-1])
-    binding = "budget" if lt_raw < top_grid - 1e-12 else ("lt_max" if cal.lt_max <= bound else "lt_times_one_plus_lb")
+    # What stopped LT: the budget, unless LT sits where the rows around the market would stand without it (each
+    # row's highest grid LT under its own LT·(1+LB_k) bound, read like the frontier) — then lt_max or that bound.
+    (j, w), top = setup.nodes.bracket(market_depth), setup.nodes.top
+    low, high = (float(grid[grid <= setup.lt_start(ladder.rows[k].lb) + 1e-12][-1]) for k in (j, min(j + 1, top)))
+    if lt_raw < min(low + w * (high - low), start) - 1e-9:
+        binding = "budget"
+    else:
+        binding = "lt_max" if lt_raw >= cal.lt_max - 1e-9 else "lt_times_one_plus_lb"
     depth, conditions, step, stress = setup.depth, setup.conditions, setup.step, setup.stress
 
     ltv_h = parse_duration(cal.ltv_horizon)
@@ -396,7 +401,6 @@ def calibrate_lending(
             )
     tick("evidence", 3, 3)
 
-    j, w = setup.nodes.bracket(market_depth)
     stressed_curve = curve_from_spec(spec.liquidity).stressed(stress)
     liquidity_at_bonus = stressed_curve.size_at_slippage(params.liquidation_bonus)
     smart = smart_ltv(sigma, liquidity_at_bonus, params.borrow_cap, params.liquidation_bonus, SMART_LTV_C)
