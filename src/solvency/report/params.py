@@ -1,0 +1,77 @@
+"""``params.json``: the parameters a demo run recommends, in a stable shape described by a JSON schema shipped in
+the package (``params.schema.json``, draft 2020-12).
+
+The document is built from the results document only (:func:`build_params`), so it always agrees with the
+report. Ratios are fractions; caps, funds and margins are in quote units.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+PARAMS_FORMAT = 1
+"""Version of the ``params.json`` layout (the schema's ``format`` constant)."""
+
+SCHEMA = Path(__file__).resolve().parent / "params.schema.json"
+
+
+def params_schema() -> dict[str, Any]:
+    """The JSON schema of ``params.json``."""
+    return json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
+def build_params(results: dict[str, Any]) -> dict[str, Any]:
+    """The ``params.json`` document of a results document (JSON form, as read from ``results.json``)."""
+    s = results["sections"]
+    data = results["data"]
+    out: dict[str, Any] = {
+        "format": PARAMS_FORMAT,
+        "solvency_version": results["solvency_version"],
+        "generated_at": results["generated_at"],
+        "seed": results["settings"]["seed"],
+        "data": {
+            "mode": data["mode"],
+            "folder": data["folder"],
+            "daily": data["daily"]["source"],
+            "hourly": data["hourly"]["source"],
+        },
+    }
+    if "market" in s:
+        m = s["market"]["summary"]
+        out["market"] = {
+            "source": s["market"]["source"],
+            "as_of": m["as_of"],
+            "regime": m["regime"],
+            "volatility_model": m["best_model"],
+            "sigma_annual": m["sigma_annual"],
+            "es99_1d": m["es99_1d"],
+        }
+    if "perp" in s:
+        c = s["perp"]["calibration"]
+        out["perp"] = {
+            "market": s["perp"]["market"],
+            "coverage": c["coverage"],
+            "liquidation_horizon": c["liquidation_horizon"],
+            "imf": c["imf"],
+            "mmf": c["mmf"],
+            "maintenance_fraction": c["maintenance_fraction"],
+            "tiers": [{k: t[k] for k in ("max_notional", "imf", "mmf")} for t in c["tiers"]],
+            "oi_lower_cap": c["oi_lower_cap"],
+            "oi_upper_cap": c["oi_upper_cap"],
+            "liquidation_fee": c["liquidation_fee"],
+            "insurance_fund_target": c["insurance_fund_target"],
+        }
+    if "portfolio" in s:
+        pm = s["portfolio"]["margin"]
+        out["portfolio_margin"] = {
+            "portfolio": s["portfolio"]["portfolio"],
+            "market": s["portfolio"]["market"],
+            "spot": pm["spot"],
+            "valuation_time": pm["valuation_time"],
+            "price_range": pm["price_range"],
+            "initial_margin": pm["initial_margin"],
+            "maintenance_margin": pm["maintenance_margin"],
+        }
+    return out
