@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 def _perp(grp: typer.Typer) -> None:
     @grp.command("perp")
     def perp(
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with a [perp] section."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with a \\[perp] section."),
         prices: Path | None = typer.Option(None, "--prices", help="Price history (overrides the spec's)."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the insurance-fund simulation."),
         as_json: bool = JSON_OPTION,
