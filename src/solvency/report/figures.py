@@ -187,7 +187,7 @@ def margin_exceedances(perp: dict[str, Any]) -> go.Figure:
         vertical_spacing=0.14,
         subplot_titles=(
             "cumulative exceedances over the whole history",
-            f"{horizon} moves and margins around the largest move",
+            f"{horizon} moves and margins where the static margin failed most",
         ),
     )
     cx = _t(c["time"])

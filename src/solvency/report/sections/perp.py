@@ -55,6 +55,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "market": spec.name,
         "source": ctx.inputs.source(prices),
         "seed": ctx.seed("perp"),
+        "zoom_days": ZOOM_DAYS,
         "significance": SIGNIFICANCE,
         "calibration": d
         | {
