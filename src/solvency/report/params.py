@@ -16,6 +16,22 @@ PARAMS_FORMAT = 1
 
 SCHEMA = Path(__file__).resolve().parent / "params.schema.json"
 
+PERP_KEYS = (
+    "coverage",
+    "liquidation_horizon",
+    "imf",
+    "mmf",
+    "maintenance_fraction",
+    "oi_lower_cap",
+    "oi_upper_cap",
+    "liquidation_fee",
+    "insurance_fund_target",
+)
+"""Perp calibration fields carried into ``params.json`` (beside the market name and the tiers)."""
+
+PM_KEYS = ("spot", "valuation_time", "price_range", "initial_margin", "maintenance_margin")
+"""Portfolio-margin fields carried into ``params.json``."""
+
 
 def params_schema() -> dict[str, Any]:
     """The JSON schema of ``params.json``."""
@@ -52,26 +68,14 @@ def build_params(results: dict[str, Any]) -> dict[str, Any]:
         c = s["perp"]["calibration"]
         out["perp"] = {
             "market": s["perp"]["market"],
-            "coverage": c["coverage"],
-            "liquidation_horizon": c["liquidation_horizon"],
-            "imf": c["imf"],
-            "mmf": c["mmf"],
-            "maintenance_fraction": c["maintenance_fraction"],
-            "tiers": [{k: t[k] for k in ("max_notional", "imf", "mmf")} for t in c["tiers"]],
-            "oi_lower_cap": c["oi_lower_cap"],
-            "oi_upper_cap": c["oi_upper_cap"],
-            "liquidation_fee": c["liquidation_fee"],
-            "insurance_fund_target": c["insurance_fund_target"],
+            **_pick(c, PERP_KEYS),
+            "tiers": [_pick(t, ("max_notional", "imf", "mmf")) for t in c["tiers"]],
         }
     if "portfolio" in s:
-        pm = s["portfolio"]["margin"]
-        out["portfolio_margin"] = {
-            "portfolio": s["portfolio"]["portfolio"],
-            "market": s["portfolio"]["market"],
-            "spot": pm["spot"],
-            "valuation_time": pm["valuation_time"],
-            "price_range": pm["price_range"],
-            "initial_margin": pm["initial_margin"],
-            "maintenance_margin": pm["maintenance_margin"],
-        }
+        p = s["portfolio"]
+        out["portfolio_margin"] = {"portfolio": p["portfolio"], "market": p["market"], **_pick(p["margin"], PM_KEYS)}
     return out
+
+
+def _pick(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: d[k] for k in keys}
