@@ -29,6 +29,10 @@ from solvency.oracle.state import MarketState
 from solvency.oracle.targets import InterimTargets, TableTargets, TargetModel
 from solvency.pricing.black import black76, black_scholes
 from solvency.pricing.implied import implied_vol
+from solvency.report.files import read_results, write_run
+from solvency.report.params import build_params, params_schema
+from solvency.report.pipeline import DemoSettings, run_demo
+from solvency.report.render import render_report
 from solvency.sim.book import LoanBook, load_book, synthetic_book
 from solvency.sim.policy import LiquidationPolicy, register_policy
 from solvency.sim.results import StressResult
@@ -37,6 +41,7 @@ from solvency.sim.stress import simulate_lending
 
 __all__ = [
     "Change",
+    "DemoSettings",
     "InterimTargets",
     "Issue",
     "LiquidationPolicy",
@@ -55,6 +60,7 @@ __all__ = [
     "VolatilityResult",
     "black76",
     "black_scholes",
+    "build_params",
     "calibrate_perp",
     "christoffersen",
     "clean_prices",
@@ -67,9 +73,13 @@ __all__ = [
     "load_oracle_config",
     "load_prices",
     "margin_backtest",
+    "params_schema",
     "portfolio_margin",
+    "read_results",
     "register_policy",
+    "render_report",
     "replay_oracle",
+    "run_demo",
     "sample_crash",
     "sample_prices",
     "scenario_names",
@@ -79,4 +89,5 @@ __all__ = [
     "verify_ledger",
     "volatility",
     "write_prices",
+    "write_run",
 ]
