@@ -14,6 +14,7 @@ pieces are chosen:
   ``stress_multiplier`` (a replayed crash is a stress); model paths use quoted depth unless ``stressed=True``.
 * **Oracle.** The spec's oracle plus the scenario's extra delay.
 * **Liquidators.** The spec's; ``capacity_per_step`` is per ``[sim] step`` and scaled to the path's step;
+  the close factor is ``[current] close_factor`` with Aave v3.3's 100 % cases and dust rule;
   gas = ``gas_price_gwei`` × the scenario's gas multiplier (or the ``gas=`` series of a replay), priced in the
   simulated asset when it is the gas token (WETH for ETH).
 * **Book.** ``book=`` (a :class:`LoanBook` or CSV path), else the spec's ``[book] file``, else a synthetic
@@ -40,7 +41,7 @@ from solvency.market.ewma import decay_for_step, ewma_variance
 from solvency.market.liquidity import curve_from_spec
 from solvency.market.returns import annualisation, log_returns
 from solvency.sim.book import LoanBook, load_book, synthetic_book
-from solvency.sim.mechanics import LiquidatorModel, OracleModel, SimSetup
+from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel, OracleModel, SimSetup
 from solvency.sim.montecarlo import monte_carlo
 from solvency.sim.paths import GBM, BlockBootstrap, GarchFHS, MertonJumpDiffusion, PathModel, Replay, align_series
 from solvency.sim.policy import LiquidationPolicy, get_policy
@@ -49,6 +50,41 @@ from solvency.sim.scenarios import ALIASES, Scenario, get_scenario
 from solvency.units import parse_duration
 
 WORST_POSITIONS = 10
+
+CONDITIONS: dict[str, dict[str, Any]] = {
+    "current": {
+        "description": "prompt liquidators and a Chainlink-style oracle (the market spec as written)",
+    },
+    "congested-2020": {
+        "description": (
+            "Black-Thursday-like operations: the oracle one hour behind (MakerDAO's OSM delay), liquidators "
+            "30 minutes late with a fifth of their capacity, gas at 200 gwei (the 2020-03-12 90th percentile "
+            "ran 200-300 gwei) unless a gas series is given — latency and capacity are assumptions"
+        ),
+        "oracle_delay": "1h",
+        "latency": "30m",
+        "capacity_factor": 0.2,
+        "gas_price_gwei": 200.0,
+    },
+}
+"""Named operating conditions for :func:`with_conditions` (what-if presets for oracle and liquidators)."""
+
+
+def with_conditions(market: MarketSpec | str | Path | None, name: str) -> MarketSpec:
+    """A copy of the market spec with the oracle and liquidators of a named condition (:data:`CONDITIONS`)."""
+    spec = _spec(market).model_copy(deep=True)
+    if name not in CONDITIONS:
+        raise SolvencyInputError(f"unknown conditions {name!r}", hint=f"choose one of: {', '.join(CONDITIONS)}")
+    c = CONDITIONS[name]
+    if "oracle_delay" in c:
+        spec.oracle.delay = c["oracle_delay"]
+    if "latency" in c:
+        spec.liquidators.latency = c["latency"]
+    if "capacity_factor" in c:
+        spec.liquidators.capacity_per_step = spec.liquidators.capacity_per_step * c["capacity_factor"]
+    if "gas_price_gwei" in c:
+        spec.liquidators.gas_price_gwei = c["gas_price_gwei"]
+    return spec
 
 
 def simulate_lending(
@@ -199,8 +235,9 @@ def simulate_lending(
         curves,
         oracle=oracle_model,
         liquidators=liq_model,
+        close_factor=CloseFactorRule(default=spec.current.close_factor),
         impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
-        sigma=sigma if prices is None and scen is None else (np.full(len(assets), scen.vol) if scen else sigma),
+        sigma=_context_vol(sigma, scen, model),
     )
     if liquidators is None:
         setup = setup.rescaled(model.step, sim_step)
@@ -275,6 +312,16 @@ def ewma_volatility(prices: pd.DataFrame) -> float:
     var = ewma_variance(r, lam)
     next_var = lam * var[-1] + (1.0 - lam) * r[-1] ** 2
     return float(math.sqrt(next_var * per_year))
+
+
+def _context_vol(sigma: np.ndarray, scen: Scenario | None, model: PathModel) -> np.ndarray:
+    """The volatility a policy sees in its context: the scenario's, the replay's own, or the model's."""
+    if scen is not None:
+        return np.full(len(sigma), scen.vol)
+    if isinstance(model, Replay):
+        frame = model.frame.rename(columns={model.assets[0]: "close"})
+        return np.array([ewma_volatility(frame)]) if len(frame) > 2 else sigma
+    return sigma
 
 
 def _volatilities(spec: MarketSpec, history: pd.DataFrame) -> np.ndarray:
