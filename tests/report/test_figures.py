@@ -44,7 +44,12 @@ def test_bad_debt_distribution_and_markers(demo_run: dict[str, Any]) -> None:
         assert list(b.y) == [100 * v for v in st["scenarios"][b.name]["bad_debt_paths"]]
     es = _trace(fig, "ES99")
     assert list(es.y) == [100 * st["scenarios"][n]["bad_debt_share"]["es99"] for n in st["scenarios"]]
-    assert len(_trace(fig, "replay (one path)").y) == len(st["replays"]) >= 1
+    assert len(st["replays"]) >= 1 and set(st["conditions"]) == {"current", "congested-2020"}
+    for condition in st["conditions"]:
+        marks = _trace(fig, f"replay, {condition} operations")
+        assert list(marks.y) == [
+            100 * r["conditions"][condition]["bad_debt_share"]["mean"] for r in st["replays"].values()
+        ]
 
 
 def test_margin_exceedances(demo_run: dict[str, Any]) -> None:

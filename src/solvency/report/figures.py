@@ -160,16 +160,18 @@ def bad_debt(stress: dict[str, Any]) -> go.Figure:
                 hovertemplate=label + " %{y:.3f} %<extra></extra>",
             )
         )
-    if stress["replays"]:
-        names = list(stress["replays"])
+    symbols = ("diamond", "diamond-open", "square-open", "circle-open")
+    conditions = list(stress.get("conditions", {}))
+    names = list(stress["replays"])
+    for i, condition in enumerate(conditions):
         fig.add_trace(
             go.Scatter(
                 x=[n.replace("replay-", "replay<br>") for n in names],
-                y=[100 * stress["replays"][n]["bad_debt_share"]["mean"] for n in names],
+                y=[100 * stress["replays"][n]["conditions"][condition]["bad_debt_share"]["mean"] for n in names],
                 mode="markers",
-                marker={"symbol": "diamond", "size": 12, "color": "#c8372d"},
-                name="replay (one path)",
-                hovertemplate="%{y:.3f} %<extra>replay</extra>",
+                marker={"symbol": symbols[i % len(symbols)], "size": 12, "color": "#c8372d", "line": {"width": 2}},
+                name=f"replay, {condition} operations",
+                hovertemplate="%{y:.3f} %<extra>" + condition + "</extra>",
             )
         )
     fig.update_yaxes(title_text="bad debt, % of debt", rangemode="tozero")

@@ -1,6 +1,7 @@
 """Stress of the example WETH lending market under the named historical scenarios (Monte Carlo, common random
-numbers across scenarios) and, with real data, under replays of the real crash files; the per-path bad debt
-feeds the distribution plot."""
+numbers across scenarios) and under replays of crash files (the real ones with ``--data``, the sample's crash day
+otherwise), each replay once with today's operations and once with Black-Thursday-like congestion
+(:data:`solvency.sim.stress.CONDITIONS`); the per-path bad debt feeds the distribution plot."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from solvency.report.inputs import SAMPLE_CRASH_DAY, STRESS_MARKET
 from solvency.report.pipeline import Context
 from solvency.report.series import rounded
 from solvency.sim.scenarios import get_scenario
-from solvency.sim.stress import simulate_lending
+from solvency.sim.stress import CONDITIONS, simulate_lending, with_conditions
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -36,15 +37,19 @@ def run(ctx: Context) -> dict[str, Any]:
         replays[f"replay-sample-crash-{SAMPLE_CRASH_DAY}"] = (sample_crash("10m", day=SAMPLE_CRASH_DAY), None)
     replayed: dict[str, Any] = {}
     for name, (prices, gas) in replays.items():
-        ctx.progress(f"stress: {name}", 0, 1)
-        result = simulate_lending(spec, prices=prices, gas=gas, paths=1, seed=seed)
-        ctx.progress(f"stress: {name}", 1, 1)
-        entry = _entry(result)
-        entry.pop("bad_debt_paths")
-        replayed[name] = entry | {
+        runs: dict[str, Any] = {}
+        for i, condition in enumerate(CONDITIONS):
+            ctx.progress(f"stress: {name}", i, len(CONDITIONS))
+            result = simulate_lending(with_conditions(spec, condition), prices=prices, gas=gas, paths=1, seed=seed)
+            runs[condition] = _entry(result)
+            runs[condition].pop("bad_debt_paths")
+        ctx.progress(f"stress: {name}", len(CONDITIONS), len(CONDITIONS))
+        replayed[name] = {
             "source": ctx.inputs.source(prices),
             "gas": None if gas is None else gas.name,
             "drawdown": _drawdown(prices),
+            "step": runs[next(iter(runs))]["step"],
+            "conditions": runs,
         }
 
     worst = max(scenarios, key=lambda k: scenarios[k]["bad_debt"]["es99"]) if scenarios else None
@@ -61,6 +66,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "book": {"positions": spec.book.positions, "debt_total": spec.book.debt_total, "file": spec.book.file},
         "scenarios": scenarios,
         "replays": replayed,
+        "conditions": {k: v["description"] for k, v in CONDITIONS.items()},
         "summary": {
             "scenarios": len(scenarios),
             "paths": ctx.settings.stress_paths,
