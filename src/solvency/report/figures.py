@@ -166,7 +166,7 @@ def bad_debt(stress: dict[str, Any]) -> go.Figure:
     for i, condition in enumerate(conditions):
         fig.add_trace(
             go.Scatter(
-                x=[n.replace("replay-", "replay<br>") for n in names],
+                x=[_wrap(n) for n in names],
                 y=[100 * stress["replays"][n]["conditions"][condition]["bad_debt_share"]["mean"] for n in names],
                 mode="markers",
                 marker={"symbol": symbols[i % len(symbols)], "size": 12, "color": "#c8372d", "line": {"width": 2}},
@@ -348,6 +348,17 @@ def oracle_timeline(oracle: dict[str, Any], market: str) -> go.Figure:
     fig.update_yaxes(title_text="parameter (%)", row=3, col=1)
     fig.update_xaxes(title_text="UTC", row=3, col=1)
     return _layout(fig, height=620)
+
+
+def _wrap(label: str, width: int = 16) -> str:
+    """A category label broken at hyphens into lines of about ``width`` characters (plotly's ``<br>``)."""
+    lines: list[str] = []
+    for part in label.split("-"):
+        if lines and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += "-" + part
+        else:
+            lines.append(part)
+    return "-<br>".join(lines)
 
 
 def _money(value: float) -> str:
