@@ -8,7 +8,11 @@ Examples
 750.0
 """
 
+from solvency.calibrate.backtest_lending import backtest_lending
+from solvency.calibrate.baselines import morpho_lif, smart_ltv
 from solvency.calibrate.coverage import christoffersen, kupiec
+from solvency.calibrate.emode import calibrate_emode
+from solvency.calibrate.lending import LendingCalibration, calibrate_lending
 from solvency.calibrate.margin_backtest import margin_backtest
 from solvency.calibrate.perp import calibrate_perp
 from solvency.config import MarketSpec, load_market
@@ -44,6 +48,7 @@ __all__ = [
     "DemoSettings",
     "InterimTargets",
     "Issue",
+    "LendingCalibration",
     "LiquidationPolicy",
     "LoanBook",
     "MarketSpec",
@@ -58,9 +63,12 @@ __all__ = [
     "TargetModel",
     "ValidationReport",
     "VolatilityResult",
+    "backtest_lending",
     "black76",
     "black_scholes",
     "build_params",
+    "calibrate_emode",
+    "calibrate_lending",
     "calibrate_perp",
     "christoffersen",
     "clean_prices",
@@ -73,6 +81,7 @@ __all__ = [
     "load_oracle_config",
     "load_prices",
     "margin_backtest",
+    "morpho_lif",
     "params_schema",
     "portfolio_margin",
     "read_results",
@@ -84,6 +93,7 @@ __all__ = [
     "sample_prices",
     "scenario_names",
     "simulate_lending",
+    "smart_ltv",
     "synthetic_book",
     "validate_prices",
     "verify_ledger",
