@@ -78,3 +78,22 @@ def test_tiers_grid_and_oracle(demo_run: dict[str, Any]) -> None:
     t = s["oracle"]["markets"][market]["timeline"]
     assert list(_trace(fig, "ltv").y) == [100 * v for v in t["ltv"]]
     assert list(_trace(fig, "price").y) == t["price"]
+
+
+def test_lending_figures(demo_run: dict[str, Any]) -> None:
+    ln = demo_run["doc"]["sections"]["lending"]
+    weth = ln["markets"]["aave-v3-weth"]
+    frontier = figures.lt_frontier(ln)
+    line = _trace(frontier, "WETH")
+    assert list(line.x) == [100 * c["liquidation_threshold"] for c in weth["lt_curve"]]
+    assert list(line.y) == [100 * c["bad_debt_es99"] / weth["debt_total"] for c in weth["lt_curve"]]
+    star = _trace(frontier, "WETH recommended")
+    assert list(star.x) == [100 * weth["liquidation_threshold"]]
+    params = figures.lending_params(ln)
+    rec = [t for t in params.data if t.name == "recommended"]
+    assert [list(t.y) for t in rec][1] == [100 * m["liquidation_threshold"] for m in ln["markets"].values()]
+    timeline = figures.transition_timeline(ln)
+    lt_first = next(t for t in timeline.data if t.name == "LT")
+    assert list(lt_first.y) == [100 * weth["current"]["liquidation_threshold"]] + [
+        100 * s["liquidation_threshold"] for s in weth["transition"]
+    ]

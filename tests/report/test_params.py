@@ -29,6 +29,9 @@ def test_written_params_validate_and_equal_the_results(demo_run: dict[str, Any],
     assert written == build_params(demo_run["doc"])
     perp = demo_run["doc"]["sections"]["perp"]["calibration"]
     assert written["perp"]["imf"] == perp["imf"] and written["perp"]["tiers"][-1]["mmf"] == perp["tiers"][-1]["mmf"]
+    weth = demo_run["doc"]["sections"]["lending"]["markets"]["aave-v3-weth"]
+    assert written["lending"]["aave-v3-weth"]["liquidation_threshold"] == weth["liquidation_threshold"]
+    assert written["lending"]["aave-v3-weth"]["transition"] == weth["transition"]
     pm = demo_run["doc"]["sections"]["portfolio"]["margin"]
     assert written["portfolio_margin"]["initial_margin"] == pm["initial_margin"]
     assert written["seed"] == demo_run["doc"]["settings"]["seed"]
@@ -46,6 +49,9 @@ def test_written_params_validate_and_equal_the_results(demo_run: dict[str, Any],
         (("data", "mode"), "live"),
         (("portfolio_margin", "initial_margin"), -1.0),
         (("perp", "unexpected"), 1),  # no unknown keys
+        (("lending", "aave-v3-weth", "ltv"), 1.2),  # a ratio above 1
+        (("lending", "aave-v3-weth", "current", "supply_cap"), 0.0),  # a zero cap
+        (("lending", "aave-v3-weth", "transition"), [{"step": 0}]),  # a malformed plan
     ],
 )
 def test_schema_rejects_a_broken_document(

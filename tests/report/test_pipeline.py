@@ -58,3 +58,22 @@ def test_section_seeds_are_distinct_and_stable() -> None:
     assert ctx.seed("stress") == Context(ctx.inputs, DemoSettings(seed=1), ctx.progress).seed("stress")
     assert len({ctx.seed(k) for k in ("market", "stress", "perp", "portfolio", "oracle")}) == 5
     assert ctx.seed("stress") != Context(ctx.inputs, DemoSettings(seed=2), ctx.progress).seed("stress")
+
+
+def test_lending_section_keeps_the_invariants_and_the_steward_limits(demo_run: dict[str, Any]) -> None:
+    ln = demo_run["doc"]["sections"]["lending"]
+    assert list(ln["markets"]) == ["aave-v3-weth", "aave-v3-wbtc", "aave-v3-wsteth", "aave-v3-link"]
+    for name, m in ln["markets"].items():
+        assert 0 < m["ltv"] < m["liquidation_threshold"] < 1, name
+        assert m["liquidation_threshold"] * (1 + m["liquidation_bonus"]) < 1, name
+        assert m["supply_cap"] > 0 and m["borrow_cap"] > 0, name
+        previous = m["current"]
+        for step in m["transition"]:
+            for key in ("ltv", "liquidation_threshold", "liquidation_bonus"):
+                assert abs(step[key] - previous[key]) <= 0.005 + 1e-9, (name, step)
+            assert step["ltv"] < step["liquidation_threshold"]
+            previous = step
+        if m["transition"]:
+            assert m["transition"][-1]["liquidation_threshold"] == pytest.approx(m["liquidation_threshold"])
+        lts = [c["liquidation_threshold"] for c in m["lt_curve"]]
+        assert lts == sorted(lts) and len(lts) >= 10

@@ -95,6 +95,18 @@ def _render_demo(p: Mapping[str, Any]) -> None:
                 "stress",
             )
         )
+    if "lending" in s:
+        ln = s["lending"]
+        rows.append(
+            (
+                "lending",
+                f"{ln['asset']} LTV {pct(ln['ltv'])} LT {pct(ln['liquidation_threshold'])} "
+                f"LB {pct(ln['liquidation_bonus'])} (now LT {pct(ln['current_liquidation_threshold'])}); "
+                f"{ln['markets']} markets, steward steps "
+                + ", ".join(f"{k.removeprefix('aave-v3-')} {v}" for k, v in ln["transition_steps"].items()),
+                "lending",
+            )
+        )
     if "perp" in s:
         pp = s["perp"]
         verdict = "passes" if pp["pass"] else "fails"

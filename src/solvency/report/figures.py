@@ -366,3 +366,145 @@ def _money(value: float) -> str:
         if abs(value) >= size:
             return f"{value / size:g}{unit}"
     return f"{value:g}"
+
+
+def lt_frontier(lending: dict[str, Any]) -> go.Figure:
+    """Bad debt (ES99, % of debt) against the liquidation threshold, per market, with current and recommended."""
+    fig = go.Figure()
+    budgets: set[float] = set()
+    for i, (name, m) in enumerate(lending["markets"].items()):
+        colour = SERIES[i % len(SERIES)]
+        debt = m["debt_total"]
+        curve = sorted(m["lt_curve"], key=lambda c: c["liquidation_threshold"])
+        fig.add_trace(
+            go.Scatter(
+                x=[100 * c["liquidation_threshold"] for c in curve],
+                y=[100 * c["bad_debt_es99"] / debt for c in curve],
+                mode="lines+markers",
+                line={"color": colour, "width": 1.8},
+                marker={"size": 5},
+                name=m["asset"],
+                legendgroup=name,
+                hovertemplate="LT %{x:.1f} %: ES99 %{y:.4f} % of debt<extra>" + m["asset"] + "</extra>",
+            )
+        )
+        for key, risk, symbol, label in (
+            ("current", m["risk_current"], "circle-open", "current"),
+            ("recommended", m["risk"], "star", "recommended"),
+        ):
+            lt = m["current"]["liquidation_threshold"] if key == "current" else m["liquidation_threshold"]
+            fig.add_trace(
+                go.Scatter(
+                    x=[100 * lt],
+                    y=[100 * risk["bad_debt_es99"] / debt],
+                    mode="markers",
+                    marker={"symbol": symbol, "size": 13, "color": colour, "line": {"width": 2, "color": colour}},
+                    name=f"{m['asset']} {label}",
+                    legendgroup=name,
+                    showlegend=False,
+                    hovertemplate=f"{m['asset']} {label}: LT %{{x:.2f}} %, ES99 %{{y:.4f}} %<extra></extra>",
+                )
+            )
+        budgets.add(m["budget"])
+    xs = [100 * c["liquidation_threshold"] for m in lending["markets"].values() for c in m["lt_curve"]]
+    for b in sorted(budgets):
+        fig.add_trace(
+            go.Scatter(
+                x=[min(xs), max(xs)],
+                y=[100 * b] * 2,
+                mode="lines",
+                line={"color": "#7b8794", "dash": "dash"},
+                name=f"budget ({100 * b:g} % of debt)",
+            )
+        )
+    for symbol, label in (("circle-open", "current"), ("star", "recommended")):
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", marker={"symbol": symbol, "size": 11, "color": INK}, name=label
+            )
+        )
+    fig.update_xaxes(title_text="liquidation threshold (%) — capital efficiency →")
+    fig.update_yaxes(title_text="ES99 of bad debt (% of debt)", rangemode="tozero")
+    return _layout(fig, hovermode="closest")
+
+
+def lending_params(lending: dict[str, Any]) -> go.Figure:
+    """Current and recommended LTV, LT and LB of each market, side by side."""
+    names = list(lending["markets"])
+    labels = [lending["markets"][n]["asset"] for n in names]
+    keys = (
+        ("ltv", "LTV"),
+        ("liquidation_threshold", "liquidation threshold"),
+        ("liquidation_bonus", "liquidation bonus"),
+    )
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[k[1] for k in keys], horizontal_spacing=0.07)
+    for col, (key, _) in enumerate(keys, start=1):
+        for which, colour in (("current", "#a7b4c2"), ("recommended", SERIES[0])):
+            values = [
+                lending["markets"][n]["current"][key] if which == "current" else lending["markets"][n][key]
+                for n in names
+            ]
+            fig.add_trace(
+                go.Bar(
+                    x=labels,
+                    y=[100 * v for v in values],
+                    name=which,
+                    marker={"color": colour},
+                    showlegend=col == 1,
+                    legendgroup=which,
+                    hovertemplate="%{x} " + which + ": %{y:.2f} %<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_yaxes(title_text="%", row=1, col=1)
+    return _layout(
+        fig,
+        height=400,
+        barmode="group",
+        hovermode="closest",
+        margin={"l": 64, "r": 24, "t": 84, "b": 48},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.12, "xanchor": "left", "x": 0},
+    )
+
+
+def transition_timeline(lending: dict[str, Any]) -> go.Figure:
+    """Each market's steward plan: LTV and LT after every step, from the parameters in force."""
+    names = list(lending["markets"])
+    cols = 2
+    rows = -(-len(names) // cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[lending["markets"][n]["asset"] for n in names],
+        vertical_spacing=0.22,
+        horizontal_spacing=0.08,
+    )
+    for k, name in enumerate(names):
+        m = lending["markets"][name]
+        r, c = k // cols + 1, k % cols + 1
+        days = [0.0] + [s["after_days"] for s in m["transition"]]
+        for j, (key, label) in enumerate((("ltv", "LTV"), ("liquidation_threshold", "LT"))):
+            values = [m["current"][key]] + [s[key] for s in m["transition"]]
+            fig.add_trace(
+                go.Scatter(
+                    x=days,
+                    y=[100 * v for v in values],
+                    mode="lines",
+                    line={"shape": "hv", "color": PARAMS[j], "width": 2},
+                    name=label,
+                    legendgroup=label,
+                    showlegend=k == 0,
+                    hovertemplate="day %{x:g}: " + label + " %{y:.2f} %<extra>" + m["asset"] + "</extra>",
+                ),
+                row=r,
+                col=c,
+            )
+        fig.update_xaxes(title_text="days", row=r, col=c)
+    return _layout(
+        fig,
+        height=320 * rows + 80,
+        hovermode="closest",
+        margin={"l": 64, "r": 24, "t": 84, "b": 48},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "xanchor": "left", "x": 0},
+    )

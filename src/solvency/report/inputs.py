@@ -137,6 +137,10 @@ class DemoInputs:
         src = str(frame.attrs.get("source", ""))
         return Path(src).name if self.folder is not None and src and not src.startswith("embedded") else src
 
+    def source_of(self, spec: MarketSpec) -> str:
+        """Where a market spec's prices come from: its file's name, or the embedded sample."""
+        return spec.prices.file.name if spec.prices.file is not None else "embedded sample"
+
     def market(self, name: str) -> MarketSpec:
         """An example market spec, its prices pointed at the real file of its asset when there is one."""
         spec = load_market(example(f"markets/{name}.toml"))

@@ -29,6 +29,12 @@ PERP_KEYS = (
 )
 """Perp calibration fields carried into ``params.json`` (beside the market name and the tiers)."""
 
+PARAM_KEYS = ("ltv", "liquidation_threshold", "liquidation_bonus", "supply_cap", "borrow_cap")
+"""Lending parameters (ratios as fractions; supply cap in asset units, borrow cap in the quote asset)."""
+
+LENDING_KEYS = (*PARAM_KEYS, "close_factor")
+"""Lending recommendation fields carried into ``params.json``."""
+
 PM_KEYS = ("spot", "valuation_time", "price_range", "initial_margin", "maintenance_margin")
 """Portfolio-margin fields carried into ``params.json``."""
 
@@ -63,6 +69,20 @@ def build_params(results: dict[str, Any]) -> dict[str, Any]:
             "volatility_model": m["best_model"],
             "sigma_annual": m["sigma_annual"],
             "es99_1d": m["es99_1d"],
+        }
+    if "lending" in s:
+        out["lending"] = {
+            name: {
+                "asset": m["asset"],
+                "quote": m["quote"],
+                "source": m["source"],
+                "sigma": m["sigma"],
+                **_pick(m, LENDING_KEYS),
+                "current": _pick(m["current"], PARAM_KEYS),
+                "risk": m["risk"],
+                "transition": m["transition"],
+            }
+            for name, m in s["lending"]["markets"].items()
         }
     if "perp" in s:
         c = s["perp"]["calibration"]

@@ -44,6 +44,8 @@ class DemoSettings:
         Bars of the walk-forward volatility backtest.
     margin_horizon
         Liquidation horizon of the margin backtest.
+    calibration_paths
+        Stress paths of each lending market's calibration.
     """
 
     seed: int = 7
@@ -51,6 +53,7 @@ class DemoSettings:
     scenarios: tuple[str, ...] | None = None
     backtest_bars: int = 730
     margin_horizon: str = "1h"
+    calibration_paths: int = 2000
 
 
 @dataclass
@@ -79,11 +82,12 @@ class Section:
 
 def sections() -> list[Section]:
     """The pipeline's sections, in run order."""
-    from solvency.report.sections import market, oracle, perp, portfolio, stress
+    from solvency.report.sections import lending, market, oracle, perp, portfolio, stress
 
     return [
         Section("market", "Volatility and regime", market.run),
         Section("stress", "Stress under named scenarios", stress.run),
+        Section("lending", "Lending calibration", lending.run),
         Section("perp", "Perp margin calibration", perp.run),
         Section("portfolio", "Portfolio margin", portfolio.run),
         Section("oracle", "Risk oracle over a crash", oracle.run),
