@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -37,3 +38,20 @@ def test_help_renders(command: tuple[str, ...]) -> None:
     assert res.exit_code == 0, res.output
     assert "Usage" in res.output
     assert "[" not in res.output.split("Usage", 1)[0]  # nothing printed before the usage line
+
+
+def _params(group: Any) -> list[tuple[str, str]]:
+    out = []
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):
+            out += _params(cmd)
+        for p in getattr(cmd, "params", []):
+            if getattr(p, "help", None):
+                out.append((f"{name} {p.name}", p.help))
+    return out
+
+
+def test_help_texts_escape_square_brackets() -> None:
+    # rich markup would swallow "[risk]" (or crash on "[/usd]"): write "\\[risk]" in help strings.
+    bad = [(where, text) for where, text in _params(typer.main.get_command(app)) if re.search(r"(?<!\\)\[", text)]
+    assert bad == []

@@ -129,7 +129,7 @@ def _lending(grp: typer.Typer) -> None:
 
     @grp.command("emode")
     def emode(
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with [calibration.emode]."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with \\[calibration.emode]."),
         budget: float | None = typer.Option(None, "--budget", help="ES99 budget, fraction of the category's debt."),
         paths: int | None = typer.Option(None, "--paths", min=1, help="Depeg paths (default: the spec's risk.paths)."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the depeg paths."),

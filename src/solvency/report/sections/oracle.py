@@ -3,6 +3,7 @@ clock, with the parameter timeline of each market priced by the asset."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -30,7 +31,10 @@ def run(ctx: Context) -> dict[str, Any]:
         frame = result.timeline_frame(name)
         params = [c for c in frame.columns if c not in (*STATE, "regime")]
         numeric = {c: pd.to_numeric(frame[c], errors="coerce") for c in (*STATE, *params)}
+        model = config.markets[name].model
         markets[name] = {
+            "model": model.kind,
+            "table": Path(model.file).name if model.kind == "table" else None,
             "params": params,
             "timeline": timeseries(frame.index, regime=frame["regime"].astype(object), **numeric),
             "summary": summary[name],
