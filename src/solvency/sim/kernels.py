@@ -30,6 +30,7 @@ from solvency._jit import jit
 from solvency.market.liquidity import cost, impact
 from solvency.sim.mechanics import PRICE_FLOOR
 from solvency.sim.policy import (
+    CTX_ASSET,
     CTX_CAPACITY,
     CTX_CAPACITY_LEFT,
     CTX_DEPTH,
@@ -278,7 +279,10 @@ def _heap_pop(heap: np.ndarray, base: int, n: int, key: np.ndarray) -> int:
 
 
 @jit
-def _fill_ctx(ctx: np.ndarray, sigma: float, depth: float, sold: float, oracle: float, market: float) -> None:
+def _fill_ctx(
+    ctx: np.ndarray, asset: int, sigma: float, depth: float, sold: float, oracle: float, market: float
+) -> None:
+    ctx[CTX_ASSET] = asset
     ctx[CTX_SIGMA] = sigma
     ctx[CTX_DEPTH] = depth
     ctx[CTX_SOLD] = sold
@@ -318,6 +322,7 @@ def run_sorted(
     volume: np.ndarray,
     repaid: np.ndarray,
     reached: np.ndarray,
+    slippage: np.ndarray,
     shortfall: np.ndarray,
 ) -> None:
     """Single-collateral engine (see the module docstring); results are written into the output arrays."""
@@ -362,6 +367,7 @@ def run_sorted(
         n_liq = 0
         vol = 0.0
         rep = 0.0
+        slip = 0.0
         for t in range(n_points):
             for a in range(n_assets):
                 if t > 0:
@@ -459,7 +465,7 @@ def run_sorted(
                     i = elig[k]
                     a = pos_asset[i]
                     cv = cur_c[i] * oh[t, a]
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
                     neg_scores[k] = -_score(
                         builtin, score_fn, cv, cv * lt[i], cur_d[i], lb[i], cur_c[i] * cur_m[a], ctx, pparams
                     )
@@ -481,7 +487,7 @@ def run_sorted(
                     bonus = lb[i]
                     factor = _close_factor(adj / di, cv, di, cfg)
                     max_repay = factor * di
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cm)
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], o, cm)
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, ci * cm, max_repay, ctx, pparams)
                     repay, seize = _amounts(ci, di, o, bonus, factor, want, max_repay, capacity, cfg[F_MIN_LEFT])
                     if not repay > 0.0:
@@ -499,6 +505,7 @@ def run_sorted(
                     n_liq += 1
                     vol += seize * o
                     rep += repay
+                    slip += size - proceeds
                     if cur_c[i] > 0.0 and cur_d[i] > 0.0 and cur_d[i] / (cur_c[i] * lt[i]) > thr[a]:
                         nxt[nn] = i
                         nn += 1
@@ -536,6 +543,7 @@ def run_sorted(
         volume[p] = vol
         repaid[p] = rep
         reached[p] = n_reached
+        slippage[p] = slip
 
 
 @jit
@@ -624,6 +632,7 @@ def run_general(
     volume: np.ndarray,
     repaid: np.ndarray,
     reached: np.ndarray,
+    slippage: np.ndarray,
     shortfall: np.ndarray,
 ) -> None:
     """Any book (multi-collateral positions included): every alive position examined every step."""
@@ -662,6 +671,7 @@ def run_general(
         n_liq = 0
         vol = 0.0
         rep = 0.0
+        slip = 0.0
         for t in range(n_points):
             for a in range(n_assets):
                 if t > 0:
@@ -716,7 +726,7 @@ def run_general(
                 for k in range(ne):
                     i = elig[k]
                     cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, lt, single[i], primary[i])
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
                     neg_scores[k] = -_score(builtin, score_fn, cv, adj, d[i], lb[i, a], mv, ctx, pparams)
                 _heapify(rank, ne, neg_scores, elig)
                 left = ne
@@ -733,7 +743,7 @@ def run_general(
                     bonus = lb[i, a]
                     factor = _close_factor(adj / di, ci * o, di, cfg)
                     max_repay = factor * di
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], o, cur_m[a])
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, mv, max_repay, ctx, pparams)
                     repay, seize = _amounts(ci, di, o, bonus, factor, want, max_repay, capacity, cfg[F_MIN_LEFT])
                     if not repay > 0.0:
@@ -751,6 +761,7 @@ def run_general(
                     n_liq += 1
                     vol += seize * o
                     rep += repay
+                    slip += size - proceeds
                     if _eligible_general(c, d, i, lt, oh, lo, t, thr, single[i], primary[i]):
                         nxt[nn] = i
                         nn += 1
@@ -776,3 +787,4 @@ def run_general(
         volume[p] = vol
         repaid[p] = rep
         reached[p] = n_seen
+        slippage[p] = slip
