@@ -64,7 +64,8 @@ I_LATENCY = 0
 I_GAS_ASSET = 1
 I_PER_STEP = 2
 I_PROFIT = 3
-I_BUILTIN = 4  # 0: call the policy's score; 1: health_first; 2: largest_first (inlined, same formula)
+I_BUILTIN = 4  # 0: call the policy's score; 1: health_first; 2: largest_first (inlined: an indirect call
+# per position costs more than the formula; same expressions as solvency.sim.policy)
 I_FULL_SIZE = 5  # 1: the policy's size is the whole close-factor amount (skip the call)
 N_ICFG = 6
 
@@ -160,27 +161,6 @@ def _hopeless(debt: float, bonus: float, price: float, oracle: float, gas: float
     """
     bound = debt * ((1.0 + bonus) * price / oracle - 1.0) - gas
     return bound < -1e-9 * (debt + gas + 1.0)
-
-
-@jit
-def _score(
-    builtin: int,
-    score_fn,
-    coll_value: float,
-    adj_value: float,
-    debt: float,
-    bonus: float,
-    market_value: float,
-    ctx: np.ndarray,
-    params: np.ndarray,
-) -> float:
-    """The policy's score; the two built-in policies are inlined (an indirect call per position costs more
-    than the formula), with exactly the expressions of :mod:`solvency.sim.policy`."""
-    if builtin == 1:
-        return -adj_value / debt
-    if builtin == 2:
-        return debt
-    return score_fn(coll_value, adj_value, debt, bonus, market_value, ctx, params)
 
 
 @jit
@@ -466,9 +446,13 @@ def run_sorted(
                     a = pos_asset[i]
                     cv = cur_c[i] * oh[t, a]
                     _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
-                    neg_scores[k] = -_score(
-                        builtin, score_fn, cv, cv * lt[i], cur_d[i], lb[i], cur_c[i] * cur_m[a], ctx, pparams
-                    )
+                    # the two built-in policies inlined (same expressions as solvency.sim.policy)
+                    if builtin == 1:
+                        neg_scores[k] = -(-(cv * lt[i]) / cur_d[i])
+                    elif builtin == 2:
+                        neg_scores[k] = -cur_d[i]
+                    else:
+                        neg_scores[k] = -score_fn(cv, cv * lt[i], cur_d[i], lb[i], cur_c[i] * cur_m[a], ctx, pparams)
                 _heapify(rank, ne, neg_scores, elig)
                 left = ne
                 nn = 0
@@ -727,7 +711,12 @@ def run_general(
                     i = elig[k]
                     cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, lt, single[i], primary[i])
                     _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
-                    neg_scores[k] = -_score(builtin, score_fn, cv, adj, d[i], lb[i, a], mv, ctx, pparams)
+                    if builtin == 1:
+                        neg_scores[k] = -(-adj / d[i])
+                    elif builtin == 2:
+                        neg_scores[k] = -d[i]
+                    else:
+                        neg_scores[k] = -score_fn(cv, adj, d[i], lb[i, a], mv, ctx, pparams)
                 _heapify(rank, ne, neg_scores, elig)
                 left = ne
                 nn = 0
