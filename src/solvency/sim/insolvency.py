@@ -120,9 +120,7 @@ def expected_loss_array(value: np.ndarray, debt: np.ndarray, bonus: np.ndarray, 
 
 
 @jit
-def insolvency_probability_array(
-    value: np.ndarray, debt: np.ndarray, bonus: np.ndarray, s: np.ndarray
-) -> np.ndarray:
+def insolvency_probability_array(value: np.ndarray, debt: np.ndarray, bonus: np.ndarray, s: np.ndarray) -> np.ndarray:
     """:func:`insolvency_probability` element by element (arrays of one length)."""
     out = np.empty(debt.size)
     for i in range(debt.size):

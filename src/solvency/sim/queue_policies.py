@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+
 import numpy as np
 
 from solvency._jit import jit
-from solvency.market.liquidity import impact, pack_curves
+from solvency.market.liquidity import impact, pack_curves, size_at_impact
 from solvency.sim.insolvency import expected_loss
 from solvency.sim.mechanics import PRICE_FLOOR, CloseFactorRule, SimSetup
 from solvency.sim.policy import (
@@ -96,7 +97,7 @@ def depth_chunk(bonus: float, ctx: np.ndarray, params: np.ndarray) -> float:
 
     With ``S`` already sold and not recovered, ``P = market/(1 − g(S))`` the undisturbed price and the oracle
     ``O``, selling ``Q`` more is worth it while ``g(S+Q) < 1 − O/(P·(1+LB))``; the chunk repays
-    ``Q·O/(P·(1+LB))``. Found by bisection on the (non-decreasing) impact curve.
+    ``Q·O/(P·(1+LB))``, with ``S + Q`` from the curve's inverse impact.
     """
     n_assets = int(params[P_N_ASSETS])
     if n_assets <= 0:
@@ -116,21 +117,11 @@ def depth_chunk(bonus: float, ctx: np.ndarray, params: np.ndarray) -> float:
     target = 1.0 - oracle / (price * (1.0 + bonus))
     if not target > g_now:
         return 0.0
-    hi = max(price, 1.0)
-    for _ in range(200):
-        if impact(kind, curve, depth, sold + hi) >= target:
-            break
-        hi *= 4.0
-    lo = 0.0
-    for _ in range(100):
-        mid = 0.5 * (lo + hi)
-        if impact(kind, curve, depth, sold + mid) < target:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-9 * hi:
-            break
-    return lo * oracle / (price * (1.0 + bonus))
+    # just below the size where the impact reaches the target (the start of that level of a depth table)
+    q = size_at_impact(kind, curve, depth, target) - sold
+    if not q > 0.0:
+        return 0.0
+    return q * oracle / (price * (1.0 + bonus))
 
 
 @jit
