@@ -11,26 +11,29 @@ insolvency model of :mod:`solvency.sim.insolvency` (GBM at the volatility of the
   ``max(0, d − c·oracle/(1+LB))`` — zero unless it is already insolvent, in which case liquidating crystallises
   that loss and waiting only adds time value. ``EL(s) = P(turning insolvent before being reached) × exposure``.
 
-``risk_weighted`` scores the whole position's loss avoided and lets liquidators take the close-factor amount,
-exactly like ``health_first``/``largest_first`` — only the order differs.
+Both size each chunk to the depth that absorbs it (the planner's per-step depth budget, in the simulator's
+terms): the close-factor amount, capped where the marginal price impact of selling the seized collateral reaches
+the bonus — the size a profit-maximising liquidator would sell (marginal proceeds ``1 − g(S+Q)`` equal the
+marginal repay ``oracle/(P·(1+LB))``) — so a whale is liquidated in slices over several steps instead of in one
+sale whose slippage the bonus cannot pay (which liquidators refuse) or whose impact drags the price down
+(cascades). ``health_first`` and ``largest_first`` keep the close-factor amount, as liquidators take today.
+
+``risk_weighted`` ranks by the whole position's expected loss avoided (``P × exposure``).
 
 ``optimized`` is the simulator's per-step greedy approximation of the planner's optimal schedule
-(:mod:`solvency.liquidation`): each round it takes positions in decreasing **loss avoided per unit of capacity**
-of the chunk it would liquidate (the fractional-knapsack order, optimal for one step when the gain of a chunk is
-linear in its size) and sizes each chunk to the depth that absorbs it: the close-factor amount, capped where the
-marginal price impact of selling the seized collateral reaches the bonus — the size a profit-maximising
-liquidator would sell (marginal proceeds ``1 − g(S+Q)`` equal the marginal repay ``oracle/(P·(1+LB))``), so a
-whale's liquidation is split over steps instead of being refused for slippage. It looks one queue ahead, not over
-the whole crash, so it is a heuristic here; the planner's schedule is the exact one.
+(:mod:`solvency.liquidation.plan`): each round it takes positions in decreasing **loss avoided per unit of
+capacity** of the chunk it would liquidate — the fractional-knapsack order, optimal for one step when a chunk's
+gain is linear in its size. It looks one queue ahead, not over the whole crash, so here it is a heuristic; the
+planner's schedule is the exact one.
 
-The depth sizing needs the market's slippage curves and close-factor rule: :func:`bind_optimized` builds the
-policy's parameters from a :class:`~solvency.sim.mechanics.SimSetup` (the engine calls it through
+The depth sizing needs the market's slippage curves and close-factor rule: :func:`bind_market` builds the
+policies' parameters from a :class:`~solvency.sim.mechanics.SimSetup` (the engine calls it through
 ``LiquidationPolicy.for_setup``). Parameter layout (float64)::
 
     [cf_default, cf_full_below_hf, cf_full_below_value, n_assets, width,
      kind_0, p_0[0..width), kind_1, p_1[0..width), ...]
 
-``n_assets = 0`` (the registered, unbound policy) sizes chunks by the close factor only.
+``n_assets = 0`` (a policy not bound to a setup) sizes chunks by the close factor only.
 """
 
 from __future__ import annotations
@@ -125,10 +128,10 @@ def depth_chunk(bonus: float, ctx: np.ndarray, params: np.ndarray) -> float:
 
 
 @jit
-def optimized_chunk(
+def sized_chunk(
     coll_value: float, adj_value: float, debt: float, bonus: float, ctx: np.ndarray, params: np.ndarray
 ) -> float:
-    """The repay ``optimized`` asks for: close-factor amount, capped by the collateral and the depth chunk."""
+    """The repay both policies ask for: close-factor amount, capped by the collateral and the depth chunk."""
     hf = adj_value / debt
     factor = params[P_CF_DEFAULT]
     if hf <= params[P_CF_HF] or coll_value < params[P_CF_VALUE] or debt < params[P_CF_VALUE]:
@@ -148,7 +151,7 @@ def optimized_score(
     params: np.ndarray,
 ) -> float:
     """``optimized``: bad debt avoided by the chunk liquidated now, per unit of repay (capacity) it uses."""
-    repay = optimized_chunk(coll_value, adj_value, debt, bonus, ctx, params)
+    repay = sized_chunk(coll_value, adj_value, debt, bonus, ctx, params)
     if not repay > 0.0:
         return -math.inf
     s = wait_volatility(debt, ctx)
@@ -162,7 +165,7 @@ def optimized_score(
 
 
 @jit
-def optimized_size(
+def depth_sized(
     coll_value: float,
     adj_value: float,
     debt: float,
@@ -172,12 +175,12 @@ def optimized_size(
     ctx: np.ndarray,
     params: np.ndarray,
 ) -> float:
-    """``optimized``: the depth-sized chunk (the engine still caps it by the close factor and capacity)."""
-    return min(max_repay, optimized_chunk(coll_value, adj_value, debt, bonus, ctx, params))
+    """Depth-sized chunk of both policies (the engine still caps it by the close factor and capacity)."""
+    return min(max_repay, sized_chunk(coll_value, adj_value, debt, bonus, ctx, params))
 
 
-def optimized_params(setup: SimSetup | None = None) -> tuple[float, ...]:
-    """The ``optimized`` policy's parameters for a setup (close-factor rule, slippage curves; see above)."""
+def market_params(setup: SimSetup | None = None) -> tuple[float, ...]:
+    """The policies' parameters for a setup (close-factor rule, slippage curves; see above)."""
     if setup is None:
         cf = CloseFactorRule()
         return (cf.default, cf.full_below_hf, cf.full_below_value, 0.0, 0.0)
@@ -189,25 +192,28 @@ def optimized_params(setup: SimSetup | None = None) -> tuple[float, ...]:
     return head + tuple(float(x) for x in blocks)
 
 
-def bind_optimized(policy: LiquidationPolicy, setup: SimSetup) -> LiquidationPolicy:
-    """``optimized`` with the setup's close-factor rule and curves (compiled functions shared)."""
-    return replace(policy, params=optimized_params(setup), _cache=policy._cache)
+def bind_market(policy: LiquidationPolicy, setup: SimSetup) -> LiquidationPolicy:
+    """The policy with the setup's close-factor rule and curves (compiled functions shared)."""
+    return replace(policy, params=market_params(setup), _cache=policy._cache)
 
 
 RISK_WEIGHTED = register_policy(
     LiquidationPolicy(
         "risk_weighted",
         risk_weighted_score,
-        description="largest expected bad debt avoided first (insolvency probability before being reached × exposure)",
+        depth_sized,
+        params=market_params(),
+        description="largest expected bad debt avoided first (P(insolvent before reached) × exposure), depth-sized",
+        for_setup=bind_market,
     )
 )
 OPTIMIZED = register_policy(
     LiquidationPolicy(
         "optimized",
         optimized_score,
-        optimized_size,
-        params=optimized_params(),
+        depth_sized,
+        params=market_params(),
         description="most bad debt avoided per unit of capacity first, chunks sized to the depth (per-step greedy)",
-        for_setup=bind_optimized,
+        for_setup=bind_market,
     )
 )
