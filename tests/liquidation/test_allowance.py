@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -40,7 +42,7 @@ def test_every_split_of_the_allowance_is_valid(pos: tuple, cuts: list[float], du
     points = [0.0] if atomic else sorted({0.0, *(c * zone for c in cuts)})
     points.append(total)
     state = State(value, debt, lt, lb)
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         if b - a <= 0:
             continue
         bad = violations(state, b - a, min_leftover=rule.min_leftover)

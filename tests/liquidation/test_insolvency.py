@@ -97,7 +97,7 @@ def test_insolvency_probability_edges() -> None:
     assert insolvency_probability(0.0, 10.0, 0.05, 0.1) == 1.0
     probs = [insolvency_probability(1500.0, 1000.0, 0.05, s) for s in (0.05, 0.2, 0.5, 2.0)]
     assert probs == sorted(probs)
-    assert 0.0 <= probs[0] and probs[-1] <= 1.0
+    assert probs[0] >= 0.0 and probs[-1] <= 1.0
 
 
 def test_expected_loss_is_probability_times_exposure_by_monte_carlo() -> None:

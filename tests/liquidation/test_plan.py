@@ -60,7 +60,13 @@ def _check_optimal(case: tuple, max_steps: int, *, record: bool = True) -> None:
     book = _book(debts, hfs, lt, lb, price)
     curve = power_law(0.01, 0.6)
     probe = plan_from_arrays(
-        book, prices=[price], sigma=[sigma], curves=[curve], step=STEP, capacity=1e12, policy="optimized",
+        book,
+        prices=[price],
+        sigma=[sigma],
+        curves=[curve],
+        step=STEP,
+        capacity=1e12,
+        policy="optimized",
         close_factor=NO_DUST,
     )
     total = float(probe.positions["allowance"].sum())
@@ -75,7 +81,13 @@ def _check_optimal(case: tuple, max_steps: int, *, record: bool = True) -> None:
     per_step = min(capacity, curve_used.size_at_impact(lb / (1 + lb)) / (1 + lb))
     plans = {
         p: plan_from_arrays(
-            book, prices=[price], sigma=[sigma], curves=[curve_used], step=STEP, capacity=capacity, policy=p,
+            book,
+            prices=[price],
+            sigma=[sigma],
+            curves=[curve_used],
+            step=STEP,
+            capacity=capacity,
+            policy=p,
             close_factor=NO_DUST,
         )
         for p in POLICY_NAMES
@@ -104,6 +116,7 @@ def test_optimized_equals_exhaustive_search(case: tuple) -> None:
     _check_optimal(case, max_steps=3)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(case=tiny(st.integers(5, 8), st.just(4)))
 def test_optimized_equals_exhaustive_search_four_steps(case: tuple) -> None:
@@ -113,9 +126,7 @@ def test_optimized_equals_exhaustive_search_four_steps(case: tuple) -> None:
 def test_optimized_equals_exhaustive_search_eight_positions_four_steps() -> None:
     rng = np.random.default_rng(8)
     for binding in ("capacity", "depth"):
-        case = (
-            list(rng.uniform(2e3, 2e6, 8)), list(rng.uniform(0.55, 0.9995, 8)), (0.83, 0.05), 1.2, 0.29, binding
-        )
+        case = (list(rng.uniform(2e3, 2e6, 8)), list(rng.uniform(0.55, 0.9995, 8)), (0.83, 0.05), 1.2, 0.29, binding)
         _check_optimal(case, max_steps=4, record=False)
 
 
@@ -167,8 +178,16 @@ def test_every_chunk_respects_the_rules_capacity_and_depth(case: tuple, policy: 
     assets = ["WETH", "WBTC"] if two else ["WETH"]
     start = np.array([2000.0, 60_000.0][: len(assets)])
     book = synthetic_book(
-        assets=assets, prices=start, lt=[0.83, 0.78][: len(assets)], lb=[0.05, 0.06][: len(assets)], positions=n,
-        debt_total=debt_total, seed=seed, hf_min=1.0, hf_median=1.15, hf_dispersion=0.8,
+        assets=assets,
+        prices=start,
+        lt=[0.83, 0.78][: len(assets)],
+        lb=[0.05, 0.06][: len(assets)],
+        positions=n,
+        debt_total=debt_total,
+        seed=seed,
+        hf_min=1.0,
+        hf_median=1.15,
+        hf_dispersion=0.8,
     )
     if mixed_lb:
         book = LoanBook(
@@ -309,7 +328,12 @@ def test_risk_weighted_key_is_the_loss_avoided() -> None:
     # same size; one already insolvent, one about to be, one far from it
     book = _book([1e6, 1e6, 1e6], [0.80, 0.88, 0.99], lt, lb, price)
     plan = plan_from_arrays(
-        book, prices=[price], sigma=[sigma], curves=[power_law(0.001, 0.5)], step=STEP, capacity=1e5,
+        book,
+        prices=[price],
+        sigma=[sigma],
+        curves=[power_law(0.001, 0.5)],
+        step=STEP,
+        capacity=1e5,
         policy="risk_weighted",
     )
     assert plan.chunks["index"].iloc[0] == 1  # the solvent one about to cross goes first
