@@ -132,6 +132,10 @@ def test_replay_close_and_ohlc() -> None:
     assert "2025-10-10 04:00" in str(err.value)
     with pytest.raises(SolvencyInputError, match="needs columns"):
         Replay(frame[["close"]], assets=["ETH"], intrabar="ohlc")
+    gappy = pd.concat([frame, frame.iloc[[-1]].set_axis([idx[-1] + pd.Timedelta(hours=12)])])
+    with pytest.raises(SolvencyInputError, match="gap") as err:
+        Replay(gappy, assets=["ETH"])
+    assert err.value.time is not None and "2025-10-10 20:00" in err.value.time  # the bar after the gap
 
 
 def test_shaped_paths_pass_through_the_knots() -> None:
