@@ -27,6 +27,7 @@ from solvency.errors import SolvencyInputError
 from solvency.liquidation.ranking import POLICY_NAMES
 from solvency.sim.book import LoanBook
 from solvency.sim.metrics import expected_shortfall
+from solvency.sim.policy import LiquidationPolicy
 from solvency.sim.results import StressResult
 from solvency.sim.stress import _spec, simulate_lending
 
@@ -99,7 +100,7 @@ def compare_policies(
     scenarios: Sequence[str] | None = None,
     replays: Sequence[Replay] = (),
     book: LoanBook | str | Path | None = None,
-    policies: Sequence[str] = POLICY_NAMES,
+    policies: Sequence[str | LiquidationPolicy] = POLICY_NAMES,
     paths: int = 1000,
     seed: int | None = 0,
     horizon: str | int | None = None,
@@ -118,7 +119,8 @@ def compare_policies(
     book
         Loan book (default: the spec's).
     policies
-        Policies to compare (default all four).
+        Policies to compare (default all four): names, or :class:`~solvency.sim.policy.LiquidationPolicy` objects
+        (ablations, custom rules).
     paths, seed, horizon
         Monte Carlo paths per scenario, seed (shared by every policy), horizon (default the scenario's).
     progress
@@ -131,12 +133,14 @@ def compare_policies(
     ['health_first', 'largest_first', 'optimized', 'risk_weighted']
     """
     spec = _spec(market)
-    names = [str(p).strip().lower().replace("-", "_") for p in policies]
-    if not names:
+    chosen = {}
+    for p in policies:
+        pol = p if isinstance(p, LiquidationPolicy) else str(p).strip().lower().replace("-", "_")
+        if isinstance(pol, str) and pol not in POLICY_NAMES:
+            raise SolvencyInputError(f"unknown policy {p!r}", hint=f"choose from: {', '.join(POLICY_NAMES)}")
+        chosen[pol.name if isinstance(pol, LiquidationPolicy) else pol] = pol
+    if not chosen:
         raise SolvencyInputError("give at least one policy to compare")
-    unknown = [p for p in names if p not in POLICY_NAMES]
-    if unknown:
-        raise SolvencyInputError(f"unknown policy {unknown[0]!r}", hint=f"choose from: {', '.join(POLICY_NAMES)}")
     if scenarios is None:
         scenarios = [] if replays else list(spec.risk.scenarios)
     if not scenarios and not replays:
@@ -156,13 +160,13 @@ def compare_policies(
         if label in results:
             raise SolvencyInputError(f"scenario {label!r} given twice")
         results[label] = {}
-        for name in names:
+        for name, pol in chosen.items():
 
             def tick(done: int, total: int, _tag: str = f"{label} / {name}") -> None:
                 if progress is not None:
                     progress(_tag, done, total)
 
             results[label][name] = simulate_lending(
-                spec, book=book, paths=paths, seed=seed, horizon=horizon, policy=name, progress=tick, **kwargs
+                spec, book=book, paths=paths, seed=seed, horizon=horizon, policy=pol, progress=tick, **kwargs
             )
     return PolicyComparison(results=results, paths=paths, seed=seed)

@@ -1,0 +1,100 @@
+"""Policies compared in the simulator on common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from solvency.config import MarketSpec
+from solvency.errors import SolvencyInputError
+from solvency.liquidation.compare import METRICS, Replay, compare_policies
+from solvency.sim.metrics import expected_shortfall
+from solvency.sim.stress import simulate_lending
+
+
+def small_market(capacity: float = 5e5) -> MarketSpec:
+    spec = MarketSpec()
+    spec.book.positions = 300
+    spec.book.debt_total = 5e7
+    spec.liquidators.capacity_per_step = capacity
+    return spec
+
+
+def test_comparison_contract_and_common_random_numbers() -> None:
+    spec = small_market()
+    c = compare_policies(spec, scenarios=["may-2021"], paths=24, seed=3, horizon="16h")
+    out = c.to_dict()
+    assert set(out["policies"]) == {"health_first", "largest_first", "risk_weighted", "optimized"}
+    assert all(set(m) == set(METRICS) for m in out["policies"].values())
+    assert out["scenarios"]["may-2021"]["policies"] == out["policies"]  # one scenario: the pooled figures are its own
+    # each policy's run is exactly simulate_lending with the shared seed
+    for name in ("health_first", "optimized"):
+        alone = simulate_lending(spec, scenario="may-2021", paths=24, seed=3, horizon="16h", policy=name)
+        assert np.array_equal(alone.output.bad_debt, c.results["may-2021"][name].output.bad_debt)
+        m = out["policies"][name]
+        assert m["bad_debt_mean"] == pytest.approx(alone.output.bad_debt.mean())
+        assert m["bad_debt_es99"] == pytest.approx(expected_shortfall(alone.output.bad_debt, 0.99))
+        assert m["slippage_mean"] == pytest.approx(alone.output.slippage.mean())
+
+
+def test_pooled_figures_average_the_scenarios(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from solvency.data.sample import sample_crash
+
+    frame = sample_crash()
+    path = tmp_path / "crash.csv"
+    frame.reset_index().to_csv(path, index=False)
+    c = compare_policies(
+        small_market(),
+        scenarios=["oct-2025"],
+        replays=[Replay(path)],
+        policies=["health_first", "largest_first"],
+        paths=8,
+        seed=1,
+        horizon="4h",
+    )
+    out = c.to_dict()
+    assert list(out["scenarios"]) == ["oct-2025", "replay:crash.csv"]
+    for m in METRICS:
+        both = [out["scenarios"][s]["policies"]["health_first"][m] for s in out["scenarios"]]
+        assert out["policies"]["health_first"][m] == pytest.approx(np.mean(both))
+    assert c.results["replay:crash.csv"]["health_first"].paths == 1  # a replay is one path
+
+
+def test_bad_requests() -> None:
+    with pytest.raises(SolvencyInputError, match="unknown policy"):
+        compare_policies(small_market(), scenarios=["oct-2025"], policies=["fifo"], paths=4)
+    with pytest.raises(SolvencyInputError, match="at least one policy"):
+        compare_policies(small_market(), scenarios=["oct-2025"], policies=[], paths=4)
+    with pytest.raises(SolvencyInputError, match="unknown scenario"):
+        compare_policies(small_market(), scenarios=["tulip-1637"], paths=4)
+    with pytest.raises(SolvencyInputError, match="given twice"):
+        compare_policies(small_market(), scenarios=["oct-2025", "oct-2025"], paths=4, horizon="1h")
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_capacity_crunch_on_real_replays(real_data) -> None:  # type: ignore[no-untyped-def]
+    """The RESULTS.md replays on the crunch market (capacity a fifth of the default): the risk policies take no
+    more bad debt than health_first and largest_first on Black Thursday (10-minute CoinAPI with its gas file, and
+    Coinbase hourly) and on 10 Oct 2025 (4-hour bars, OHLC sub-steps), and strictly less on Black Thursday; and
+    capacity binds (unlimited capacity leaves less bad debt)."""
+    spec = MarketSpec()
+    spec.liquidators.capacity_per_step *= 0.2
+    d = real_data / "intraday"
+    replays = [
+        Replay(d / "coinapi_ETHUSD_10m_2020-03-12.csv", d / "ethereum_gasprice_10m_2020-03-12.csv"),
+        Replay(d / "coinbase_ETHUSD_1h_2020-03-09_2020-03-16.csv"),
+        Replay(d / "binance_ETHUSDT_4h_2025-10-05_2025-10-15.csv", intrabar="ohlc"),
+    ]
+    out = compare_policies(spec, replays=replays, paths=1, seed=1).to_dict()["scenarios"]
+    for name, block in out.items():
+        p = {k: v["bad_debt_mean"] for k, v in block["policies"].items()}
+        baseline = min(p["health_first"], p["largest_first"])
+        assert p["risk_weighted"] <= baseline + 1.0, (name, p)
+        assert p["optimized"] <= baseline + 1.0, (name, p)
+    bt = {k: v["bad_debt_mean"] for k, v in out["replay:coinapi_ETHUSD_10m_2020-03-12.csv"]["policies"].items()}
+    assert bt["optimized"] < min(bt["health_first"], bt["largest_first"])
+    assert bt["risk_weighted"] < min(bt["health_first"], bt["largest_first"])
+    spec.liquidators.capacity_per_step *= 1000
+    free = compare_policies(spec, replays=replays[:1], policies=["health_first"], paths=1, seed=1).to_dict()
+    assert free["policies"]["health_first"]["bad_debt_mean"] < bt["health_first"]
