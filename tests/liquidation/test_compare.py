@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solvency.config import MarketSpec
+from solvency.config import MarketSpec, load_market
 from solvency.errors import SolvencyInputError
 from solvency.liquidation.compare import METRICS, Replay, compare_policies
 from solvency.sim.metrics import expected_shortfall
@@ -78,8 +78,10 @@ def test_capacity_crunch_on_real_replays(real_data) -> None:  # type: ignore[no-
     more bad debt than health_first and largest_first on Black Thursday (10-minute CoinAPI with its gas file, and
     Coinbase hourly) and on 10 Oct 2025 (4-hour bars, OHLC sub-steps), and strictly less on Black Thursday; and
     capacity binds (unlimited capacity leaves less bad debt)."""
-    spec = MarketSpec()
-    spec.liquidators.capacity_per_step *= 0.2
+    from tests.conftest import ROOT
+
+    spec = load_market(ROOT / "examples" / "markets" / "liquidation-crunch.toml")
+    assert spec.liquidators.capacity_per_step == 0.2 * MarketSpec().liquidators.capacity_per_step
     d = real_data / "intraday"
     replays = [
         Replay(d / "coinapi_ETHUSD_10m_2020-03-12.csv", d / "ethereum_gasprice_10m_2020-03-12.csv"),

@@ -1,4 +1,4 @@
-"""Priority keys of the planner's policies (higher first; ties by position index).
+"""Priority keys of the planner's policies (higher first; ties: larger debt, then position index).
 
 =================  ==========================================================================================
 ``health_first``   lowest health factor first — dYdX v4's order (most underwater first)
@@ -10,6 +10,12 @@
                    chord (see :mod:`solvency.liquidation.plan`) — the order that minimises the plan's expected
                    bad debt
 =================  ==========================================================================================
+
+dYdX v4 orders liquidations the same way: ``LiquidateSubaccountsAgainstOrderbook`` sorts them so that "the most
+underwater accounts should be liquidated first" — ``SortLiquidationOrders`` by the absolute percentage distance
+of the liquidation's fillable price from the oracle price (descending), then by size (descending), then by order
+hash (dydxprotocol/v4-chain @ 146bc6575b63, ``protocol/x/clob/keeper/liquidations.go``). On a lending book the
+fillable-price distance is the health factor's shortfall, hence ``health_first``; the size tie-break is kept.
 """
 
 from __future__ import annotations
@@ -82,5 +88,5 @@ def priority_order(
         raise SolvencyInputError(
             f"unknown liquidation policy {policy!r}", hint=f"choose one of: {', '.join(POLICY_NAMES)}"
         )
-    order = np.lexsort((np.arange(debt.size), -key))
+    order = np.lexsort((np.arange(debt.size), -debt, -key))
     return order.astype(np.int64), key
