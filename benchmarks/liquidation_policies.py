@@ -50,6 +50,7 @@ REPLAYS = {
     "may-2021-10m": Replay(
         INTRADAY / "coinapi_ETHUSD_10m_2021-05-19.csv", INTRADAY / "ethereum_gasprice_10m_2021-05-19.csv"
     ),
+    "oct-2025-4h": Replay(INTRADAY / "binance_ETHUSDT_4h_2025-10-05_2025-10-15.csv"),
     "oct-2025-4h-ohlc": Replay(INTRADAY / "binance_ETHUSDT_4h_2025-10-05_2025-10-15.csv", intrabar="ohlc"),
 }
 SCENARIOS = ("black-thursday-2020", "may-2021", "oct-2025")
@@ -114,7 +115,7 @@ def main() -> None:
         paths=args.paths,
         seed=args.seed,
     )
-    lows = {f"replay:{Path(str(r.prices)).name}": lowest_price(r) for r in replays}
+    lows = {r.label: lowest_price(r) for r in replays}
     table = crunch.table()
     rows = {}
     for scen, group in table.groupby("scenario", sort=False):

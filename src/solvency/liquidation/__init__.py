@@ -5,7 +5,8 @@ depth (:mod:`solvency.liquidation.plan` states the model and proves ``optimized`
 :func:`compare_policies` runs every policy through the same Monte Carlo scenarios in the simulator.
 """
 
+from solvency.liquidation.compare import PolicyComparison, Replay, compare_policies
 from solvency.liquidation.plan import LiquidationPlan, plan_liquidations
 from solvency.liquidation.ranking import POLICY_NAMES
 
-__all__ = ["POLICY_NAMES", "LiquidationPlan", "plan_liquidations"]
+__all__ = ["POLICY_NAMES", "LiquidationPlan", "PolicyComparison", "Replay", "compare_policies", "plan_liquidations"]

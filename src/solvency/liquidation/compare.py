@@ -43,6 +43,13 @@ class Replay:
     gas_column: str = "avgGasDay"
     intrabar: str = "close"
 
+    @property
+    def label(self) -> str:
+        """``replay:FILE`` (``replay:FILE/ohlc`` with OHLC sub-steps), the scenario's name in results."""
+        source = self.prices.attrs.get("source", "prices") if isinstance(self.prices, pd.DataFrame) else self.prices
+        suffix = "" if self.intrabar == "close" else f"/{self.intrabar}"
+        return f"replay:{Path(str(source)).name}{suffix}"
+
 
 @dataclass
 class PolicyComparison:
@@ -154,8 +161,9 @@ def compare_policies(
 
             frame = prices_or_sample(frame)
             frame.attrs["source"] = str(rep.prices)
-        label = f"replay:{Path(str(frame.attrs.get('source', 'prices'))).name}"
-        runs.append((label, {"prices": frame, "gas": rep.gas, "gas_column": rep.gas_column, "intrabar": rep.intrabar}))
+        runs.append(
+            (rep.label, {"prices": frame, "gas": rep.gas, "gas_column": rep.gas_column, "intrabar": rep.intrabar})
+        )
     for label, kwargs in runs:
         if label in results:
             raise SolvencyInputError(f"scenario {label!r} given twice")
