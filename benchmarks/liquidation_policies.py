@@ -38,7 +38,7 @@ from solvency.sim.policy import LiquidationPolicy, lowest_health_factor
 from solvency.sim.queue_policies import bind_market, depth_sized, market_params
 from solvency.sim.results import StressResult
 from solvency.sim.scenarios import get_scenario
-from solvency.sim.stress import _book
+from solvency.sim.stress import market_book
 
 DATA = Path(os.environ.get("SOLVENCY_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 INTRADAY = DATA / "intraday"
@@ -84,7 +84,7 @@ def backlog(market: MarketSpec, result: StressResult, lowest: float | None = Non
     start = float(result.details["start_prices"][0])
     if lowest is None:
         lowest = start * get_scenario(result.scenario).shapes["ETH"].trough[1]
-    book = _book(market, None, [market.asset], np.array([start]))
+    book = market_book(market, None, [market.asset], np.array([start]))
     plan = plan_liquidations(book, price=lowest, market=market, sigma=0.8, policy="optimized")
     return {
         "start_price": start,

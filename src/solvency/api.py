@@ -8,7 +8,11 @@ Examples
 750.0
 """
 
+from solvency.calibrate.backtest_lending import backtest_lending
+from solvency.calibrate.baselines import morpho_lif, smart_ltv
 from solvency.calibrate.coverage import christoffersen, kupiec
+from solvency.calibrate.emode import calibrate_emode
+from solvency.calibrate.lending import LendingCalibration, calibrate_lending
 from solvency.calibrate.margin_backtest import margin_backtest
 from solvency.calibrate.perp import calibrate_perp
 from solvency.config import MarketSpec, load_market
@@ -41,6 +45,7 @@ __all__ = [
     "Change",
     "InterimTargets",
     "Issue",
+    "LendingCalibration",
     "LiquidationPlan",
     "LiquidationPolicy",
     "LoanBook",
@@ -56,8 +61,11 @@ __all__ = [
     "TargetModel",
     "ValidationReport",
     "VolatilityResult",
+    "backtest_lending",
     "black76",
     "black_scholes",
+    "calibrate_emode",
+    "calibrate_lending",
     "calibrate_perp",
     "christoffersen",
     "clean_prices",
@@ -71,6 +79,7 @@ __all__ = [
     "load_oracle_config",
     "load_prices",
     "margin_backtest",
+    "morpho_lif",
     "plan_liquidations",
     "portfolio_margin",
     "register_policy",
@@ -79,6 +88,7 @@ __all__ = [
     "sample_prices",
     "scenario_names",
     "simulate_lending",
+    "smart_ltv",
     "synthetic_book",
     "validate_prices",
     "verify_ledger",

@@ -62,6 +62,10 @@ def _register() -> None:
 
     _liquidate.register(app)
 
+    from solvency.cli import backtest as _backtest
+
+    _backtest.register(app)
+
 
 _register()
 

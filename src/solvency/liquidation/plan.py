@@ -65,7 +65,7 @@ from solvency.market.volatility import volatility
 from solvency.sim.book import LoanBook
 from solvency.sim.insolvency import expected_loss_array, insolvency_probability_array
 from solvency.sim.mechanics import CloseFactorRule
-from solvency.sim.stress import _book, _spec
+from solvency.sim.stress import _spec, market_book
 from solvency.units import SECONDS_PER_YEAR, format_duration, parse_duration
 
 PLAN_KEYS = ("position", "order", "repay", "seize", "expected_slippage", "step")
@@ -276,7 +276,7 @@ def plan_liquidations(
     if not isinstance(book, LoanBook | str | Path):
         raise SolvencyInputError(f"book must be a LoanBook or a CSV path, got {type(book).__name__}")
     assets = [spec.asset, *(a.symbol for a in spec.sim.assets)]
-    loan_book = _book(spec, book, assets, np.ones(len(assets)))  # a path or a book, never synthetic here
+    loan_book = market_book(spec, book, assets, np.ones(len(assets)))  # a path or a book, never synthetic here
     px, sig = _prices_and_vols(spec, loan_book, price, prices, sigma, vol_model)
     sim_step = parse_duration(spec.sim.step)
     dt = parse_duration(step) if step is not None else sim_step
