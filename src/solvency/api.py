@@ -23,6 +23,8 @@ from solvency.data.sample import sample_crash, sample_prices
 from solvency.data.validation import Issue, ValidationReport, validate_prices
 from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
+from solvency.liquidation.compare import compare_policies
+from solvency.liquidation.plan import LiquidationPlan, plan_liquidations
 from solvency.margin.portfolio import portfolio_margin
 from solvency.market.volatility import VolatilityResult, volatility
 from solvency.oracle.config import OracleConfig, load_oracle_config
@@ -49,6 +51,7 @@ __all__ = [
     "InterimTargets",
     "Issue",
     "LendingCalibration",
+    "LiquidationPlan",
     "LiquidationPolicy",
     "LoanBook",
     "MarketSpec",
@@ -72,6 +75,7 @@ __all__ = [
     "calibrate_perp",
     "christoffersen",
     "clean_prices",
+    "compare_policies",
     "fetch_prices",
     "get_scenario",
     "implied_vol",
@@ -83,6 +87,7 @@ __all__ = [
     "margin_backtest",
     "morpho_lif",
     "params_schema",
+    "plan_liquidations",
     "portfolio_margin",
     "read_results",
     "register_policy",
