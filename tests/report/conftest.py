@@ -12,7 +12,7 @@ import pytest
 from solvency.report.files import write_run
 from solvency.report.pipeline import DemoSettings, run_demo
 
-SMALL = DemoSettings(seed=11, stress_paths=40, backtest_bars=300, calibration_paths=300)
+SMALL = DemoSettings(seed=11, stress_paths=40, backtest_bars=300, calibration_paths=300, policy_paths=20)
 """Enough to exercise every section and plot, in a fraction of the full demo's time."""
 
 

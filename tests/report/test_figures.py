@@ -97,3 +97,15 @@ def test_lending_figures(demo_run: dict[str, Any]) -> None:
     assert list(lt_first.y) == [100 * weth["current"]["liquidation_threshold"]] + [
         100 * s["liquidation_threshold"] for s in weth["transition"]
     ]
+
+
+def test_policy_comparison(demo_run: dict[str, Any]) -> None:
+    lq = demo_run["doc"]["sections"]["liquidation"]
+    c = lq["comparison"]
+    fig = figures.policy_comparison(lq)
+    bars = [t for t in fig.data if t.name == "risk weighted"]
+    assert len(bars) == 2  # bad debt and slippage
+    assert list(bars[0].y) == [
+        100 * c["scenarios"][s]["policies"]["risk_weighted"]["bad_debt_mean"] / lq["debt_total"] for s in c["scenarios"]
+    ]
+    assert set(c["policies"]) == {"health_first", "largest_first", "risk_weighted", "optimized"}

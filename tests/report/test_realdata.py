@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 
 def test_demo_on_real_data(real_data: Path, tmp_path: Path) -> None:
-    results = run_demo(data=real_data, settings=DemoSettings(seed=5, stress_paths=30, backtest_bars=400))
+    results = run_demo(data=real_data, settings=DemoSettings(seed=5, stress_paths=30, backtest_bars=400, calibration_paths=300, policy_paths=20))
     files = write_run(results, tmp_path)
     doc = json.loads(files["results"].read_text(encoding="utf-8"))
     assert doc["data"]["mode"] == "real" and doc["data"]["files"] == REAL_FILES
@@ -31,6 +31,9 @@ def test_demo_on_real_data(real_data: Path, tmp_path: Path) -> None:
     # Black Thursday on Coinbase hourly: the oracle reaches a crisis regime and tightens LTV.
     assert s["oracle"]["summary"]["max_regime"] == "crisis"
     assert s["oracle"]["summary"]["ltv_min"] < s["oracle"]["summary"]["ltv_start"]
+    # The policy comparison adds the real replays to the crunch market's scenarios.
+    assert any(k.startswith("replay") for k in s["liquidation"]["comparison"]["scenarios"])
+    assert s["lending"]["markets"]["aave-v3-weth"]["source"] == Path(REAL_FILES["daily"]).name
     params = json.loads(files["params"].read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(params_schema()).validate(params)
     assert params["data"]["mode"] == "real"

@@ -138,6 +138,17 @@ def _render_demo(p: Mapping[str, Any]) -> None:
                 "oracle",
             )
         )
+    if "liquidation" in s:
+        lq = s["liquidation"]
+        rows.append(
+            (
+                "liquidation",
+                f"least bad debt: {lq['best_policy']} ({fmt(lq['best_bad_debt_mean'])} mean vs "
+                f"{fmt(lq['health_first_bad_debt_mean'])} for health_first), {lq['policies']} policies × "
+                f"{lq['scenarios']} scenarios",
+                "liquidation",
+            )
+        )
     for label, text, key in rows:
         table.add_row(label, text, f"{t.get(key, 0.0):.1f}")
     stdout.print(table)

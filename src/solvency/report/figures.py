@@ -508,3 +508,40 @@ def transition_timeline(lending: dict[str, Any]) -> go.Figure:
         margin={"l": 64, "r": 24, "t": 84, "b": 48},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "xanchor": "left", "x": 0},
     )
+
+
+def policy_comparison(liquidation: dict[str, Any]) -> go.Figure:
+    """Bad debt and slippage of each liquidation policy in each scenario (same random numbers for every policy)."""
+    c = liquidation["comparison"]
+    debt = liquidation["debt_total"]
+    scenarios = list(c["scenarios"])
+    policies = list(c["policies"])
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("mean bad debt (% of debt)", "mean slippage paid by liquidators (% of debt)"),
+        horizontal_spacing=0.1,
+    )
+    for i, policy in enumerate(policies):
+        for col, metric in ((1, "bad_debt_mean"), (2, "slippage_mean")):
+            fig.add_trace(
+                go.Bar(
+                    x=[_wrap(s) for s in scenarios],
+                    y=[100 * c["scenarios"][s]["policies"][policy][metric] / debt for s in scenarios],
+                    name=policy.replace("_", " "),
+                    marker={"color": SERIES[i % len(SERIES)]},
+                    legendgroup=policy,
+                    showlegend=col == 1,
+                    hovertemplate=policy + ": %{y:.4f} %<extra>%{x}</extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    return _layout(
+        fig,
+        height=430,
+        barmode="group",
+        hovermode="closest",
+        margin={"l": 64, "r": 24, "t": 84, "b": 64},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.12, "xanchor": "left", "x": 0},
+    )

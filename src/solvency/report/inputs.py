@@ -67,6 +67,7 @@ ASSET_FILES["WSTETH"] = "daily_wsteth"
 LENDING_MARKETS = ("aave-v3-weth", "aave-v3-wbtc", "aave-v3-wsteth", "aave-v3-link")
 """Example lending markets (``examples/markets/<name>.toml``) the demo calibrates, where present."""
 
+LIQUIDATION_MARKET = "liquidation-crunch"
 PERP_MARKET = "perp-eth"
 PORTFOLIO = "hedged-book"
 STRESS_MARKET = "aave-v3-weth"

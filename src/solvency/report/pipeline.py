@@ -46,6 +46,8 @@ class DemoSettings:
         Liquidation horizon of the margin backtest.
     calibration_paths
         Stress paths of each lending market's calibration.
+    policy_paths
+        Monte Carlo paths per scenario and policy in the liquidation-policy comparison.
     """
 
     seed: int = 7
@@ -54,6 +56,7 @@ class DemoSettings:
     backtest_bars: int = 730
     margin_horizon: str = "1h"
     calibration_paths: int = 2000
+    policy_paths: int = 200
 
 
 @dataclass
@@ -82,7 +85,7 @@ class Section:
 
 def sections() -> list[Section]:
     """The pipeline's sections, in run order."""
-    from solvency.report.sections import lending, market, oracle, perp, portfolio, stress
+    from solvency.report.sections import lending, liquidation, market, oracle, perp, portfolio, stress
 
     return [
         Section("market", "Volatility and regime", market.run),
@@ -91,6 +94,7 @@ def sections() -> list[Section]:
         Section("perp", "Perp margin calibration", perp.run),
         Section("portfolio", "Portfolio margin", portfolio.run),
         Section("oracle", "Risk oracle over a crash", oracle.run),
+        Section("liquidation", "Liquidation policies compared", liquidation.run),
     ]
 
 

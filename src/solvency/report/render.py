@@ -40,6 +40,7 @@ def figure_set(results: dict[str, Any]) -> dict[str, go.Figure]:
         ("perp", "tiers", figures.perp_tiers),
         ("perp", "exceedances", figures.margin_exceedances),
         ("portfolio", "grid", figures.portfolio_grid),
+        ("liquidation", "policies", figures.policy_comparison),
     ]
     for section, name, build in builders:
         if section in s and (section != "market" or name != "vol_forecast" or s["market"].get("forecast")):
