@@ -56,7 +56,7 @@ class DemoSettings:
     backtest_bars: int = 730
     margin_horizon: str = "1h"
     calibration_paths: int = 2000
-    policy_paths: int = 200
+    policy_paths: int = 64
 
 
 @dataclass
