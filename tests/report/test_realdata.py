@@ -18,7 +18,10 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 
 def test_demo_on_real_data(real_data: Path, tmp_path: Path) -> None:
-    results = run_demo(data=real_data, settings=DemoSettings(seed=5, stress_paths=30, backtest_bars=400, calibration_paths=300, policy_paths=20))
+    results = run_demo(
+        data=real_data,
+        settings=DemoSettings(seed=5, stress_paths=30, backtest_bars=400, calibration_paths=300, policy_paths=20),
+    )
     files = write_run(results, tmp_path)
     doc = json.loads(files["results"].read_text(encoding="utf-8"))
     assert doc["data"]["mode"] == "real" and doc["data"]["files"] == REAL_FILES

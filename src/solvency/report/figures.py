@@ -51,6 +51,17 @@ def _layout(fig: go.Figure, *, height: int = 420, **kwargs: Any) -> go.Figure:
     return fig
 
 
+def _layout_legend_above(fig: go.Figure, *, height: int, legend_y: float, bottom: int = 48, **kwargs: Any) -> go.Figure:
+    """The shared look with room above the plot for the legend and the subplot titles."""
+    return _layout(
+        fig,
+        height=height,
+        margin={"l": 64, "r": 24, "t": 84, "b": bottom},
+        legend={"orientation": "h", "yanchor": "bottom", "y": legend_y, "xanchor": "left", "x": 0},
+        **kwargs,
+    )
+
+
 def price_regimes(market: dict[str, Any]) -> go.Figure:
     """Close price (log scale) over a strip of the regime of every bar, by the rules and by Markov switching."""
     s = market["series"]
@@ -242,12 +253,7 @@ def margin_exceedances(perp: dict[str, Any]) -> go.Figure:
     fig.update_yaxes(title_text="count", row=1, col=1)
     fig.update_yaxes(title_text="% of notional", row=2, col=1)
     fig.update_layout(bargap=0)
-    return _layout(
-        fig,
-        height=640,
-        margin={"l": 64, "r": 24, "t": 80, "b": 48},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "xanchor": "left", "x": 0},
-    )
+    return _layout_legend_above(fig, height=640, legend_y=1.08)
 
 
 def perp_tiers(perp: dict[str, Any]) -> go.Figure:
@@ -458,14 +464,7 @@ def lending_params(lending: dict[str, Any]) -> go.Figure:
                 col=col,
             )
     fig.update_yaxes(title_text="%", row=1, col=1)
-    return _layout(
-        fig,
-        height=400,
-        barmode="group",
-        hovermode="closest",
-        margin={"l": 64, "r": 24, "t": 84, "b": 48},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.12, "xanchor": "left", "x": 0},
-    )
+    return _layout_legend_above(fig, height=400, legend_y=1.12, barmode="group", hovermode="closest")
 
 
 def transition_timeline(lending: dict[str, Any]) -> go.Figure:
@@ -501,13 +500,7 @@ def transition_timeline(lending: dict[str, Any]) -> go.Figure:
                 col=c,
             )
         fig.update_xaxes(title_text="days", row=r, col=c)
-    return _layout(
-        fig,
-        height=320 * rows + 80,
-        hovermode="closest",
-        margin={"l": 64, "r": 24, "t": 84, "b": 48},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "xanchor": "left", "x": 0},
-    )
+    return _layout_legend_above(fig, height=320 * rows + 80, legend_y=1.06, hovermode="closest")
 
 
 def policy_comparison(liquidation: dict[str, Any]) -> go.Figure:
@@ -537,11 +530,4 @@ def policy_comparison(liquidation: dict[str, Any]) -> go.Figure:
                 row=1,
                 col=col,
             )
-    return _layout(
-        fig,
-        height=430,
-        barmode="group",
-        hovermode="closest",
-        margin={"l": 64, "r": 24, "t": 84, "b": 64},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.12, "xanchor": "left", "x": 0},
-    )
+    return _layout_legend_above(fig, height=430, legend_y=1.12, bottom=64, barmode="group", hovermode="closest")
