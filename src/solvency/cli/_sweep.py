@@ -1,0 +1,220 @@
+"""CLI plumbing of sweeps: the ``--markets`` / ``--workers`` / ``--scheduler`` options, the executor's life, and
+the bodies and renderings of ``stress --markets DIR`` and ``margin-backtest FILE FILE …``.
+
+The commands themselves stay in their own modules; each adds the options below and hands over here when a sweep
+is asked for, so its one-market / one-file behaviour is untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from solvency.cli._output import emit, fmt, pct, progress, stderr, stdout
+
+MARKETS_OPTION = typer.Option(
+    None,
+    "--markets",
+    help="Folder of market specs (*.toml): stress every lending market in it. With it, --scenario takes a "
+    "comma-separated list, or 'spec' for each market's [risk] scenarios.",
+)
+WORKERS_OPTION = typer.Option(
+    None, "--workers", min=1, help="Run the sweep on a local Dask cluster of N worker processes (1 thread each)."
+)
+SCHEDULER_OPTION = typer.Option(
+    None, "--scheduler", help="Run the sweep on an existing Dask cluster, e.g. tcp://10.0.0.5:8786."
+)
+CHUNK_OPTION = typer.Option(
+    1024, "--chunk-paths", min=256, help="Paths per task (a multiple of 256); changes no number, only scheduling."
+)
+
+
+@contextlib.contextmanager
+def executor(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """The executor for the options, closed (cluster shut down) on the way out; its note goes to stderr."""
+    from solvency.sweep.executors import get_executor
+
+    ex = get_executor(workers, scheduler)
+    try:
+        if ex.note:
+            stderr.print(f"[yellow]note:[/] {ex.note}", highlight=False)
+        yield ex
+    finally:
+        ex.close()
+
+
+def _ticker(bar: Any, what: str) -> Any:
+    task = bar.add_task(what, total=None)
+
+    def tick(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return tick
+
+
+# -------------------------------------------------------------------------------------------------- stress
+
+
+def stress_sweep(
+    *,
+    market: Path | None,
+    book: Path | None,
+    markets: Path | None,
+    scenario: str | None,
+    prices: Path | None,
+    column: str | None,
+    paths: int | None,
+    seed: int | None,
+    horizon: str | None,
+    step: str | None,
+    policy: str | None,
+    engine: str | None,
+    intrabar: str,
+    gas: Path | None,
+    gas_column: str,
+    chunk_paths: int,
+    workers: int | None,
+    scheduler: str | None,
+    as_json: bool,
+) -> None:
+    """``solvency stress --markets DIR …``: every lending market × scenario, one JSON object."""
+    from solvency.errors import SolvencyInputError
+    from solvency.sweep.stress import sweep_stress
+
+    if markets is None or market is not None or book is not None:
+        raise SolvencyInputError(
+            "--markets DIR runs a sweep (each spec brings its own book); --workers and --scheduler split one",
+            hint="give --markets DIR, without --market or --book",
+        )
+    frame = None
+    if prices is not None:
+        from solvency.data.loading import load_prices
+
+        frame = load_prices(prices, column=column)
+    with executor(workers, scheduler) as ex, progress() as bar:
+        result = sweep_stress(
+            markets,
+            scenarios=scenario,
+            paths=paths,
+            seed=seed,
+            horizon=horizon,
+            step=step,
+            policy=policy,
+            engine=engine,
+            prices=frame,
+            intrabar=intrabar,
+            gas=gas,
+            gas_column=gas_column,
+            chunk_paths=chunk_paths,
+            executor=ex,
+            progress=_ticker(bar, "simulating chunks"),
+        )
+    emit(result.to_dict(), as_json, _render_stress)
+
+
+def _render_stress(p: Mapping[str, Any]) -> None:
+    table = Table(title="stress sweep (bad debt and LaR95 in quote units)", title_justify="left")
+    for col in ("market", "scenario", "paths", "debt", "bad debt", "VaR95", "ES99", "P(any)", "LaR95"):
+        table.add_column(col, justify="left" if col in ("market", "scenario") else "right", overflow="fold")
+    for name, market in p["markets"].items():
+        for label, r in market["scenarios"].items():
+            b = r["bad_debt"]
+            table.add_row(
+                name,
+                label,
+                fmt(r["paths"]),
+                compact(r["debt_total"]),
+                compact(b["mean"]),
+                compact(b["var95"]),
+                compact(b["es99"]),
+                pct(b["prob"], 1),
+                compact(r["liquidations"]["lar95"]),
+            )
+    stdout.print(table)
+    totals = Table(title="totals by scenario (sums of per-market means)", title_justify="left")
+    for col in ("scenario", "markets", "debt", "bad debt", "liquidated", "with bad debt", "worst (ES99/debt)"):
+        totals.add_column(col, justify="left" if col in ("scenario", "worst (ES99/debt)") else "right", overflow="fold")
+    for label, t in p["totals"].items():
+        totals.add_row(
+            label,
+            fmt(t["markets"]),
+            compact(t["debt_total"]),
+            compact(t["bad_debt_mean"]),
+            compact(t["liquidated_volume_mean"]),
+            fmt(t["markets_with_bad_debt"]),
+            t["worst_market"] or "—",
+        )
+    stdout.print(totals)
+    for s in p["skipped"]:
+        stdout.print(f"skipped {s['name']} ({s['file']}): {s['reason']}")
+    _footer(p, f"{p['tasks']} tasks, seed {p['seed']}")
+
+
+def compact(value: float | None) -> str:
+    """A quote amount in 3 significant digits with k / M / B (display only)."""
+    if value is None or value != value:
+        return "—"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _footer(p: Mapping[str, Any], what: str) -> None:
+    ex = p["executor"]
+    where = "this process" if ex["kind"] == "local" else f"{ex['workers']} Dask workers at {ex['scheduler']}"
+    stdout.print(f"{what} on {where}; {p['runtime_s']:.2f} s")
+
+
+# -------------------------------------------------------------------------------------------------- margin
+
+
+def margin_sweep(
+    *,
+    files: Sequence[Path],
+    coverage: float,
+    horizon: int,
+    workers: int | None,
+    scheduler: str | None,
+    as_json: bool,
+    render_one: Any,
+) -> bool:
+    """``solvency margin-backtest FILE FILE …``; returns whether every file passed. One file prints the
+    one-file object with ``render_one`` (as without a sweep); several print ``{"files": {FILE: …}, "pass": …}``."""
+    from solvency.sweep.margin import sweep_margin_backtest
+
+    with executor(workers, scheduler) as ex, progress() as bar:
+        result = sweep_margin_backtest(
+            files, coverage=coverage, horizon=horizon, executor=ex, progress=_ticker(bar, "backtesting files")
+        )
+    if len(files) == 1:
+        emit(next(iter(result.results.values())).to_dict(), as_json, render_one)
+    else:
+        emit(result.to_dict(), as_json, _render_margin)
+    return result.passed
+
+
+def _render_margin(p: Mapping[str, Any]) -> None:
+    table = Table(title="margin backtests", title_justify="left")
+    cols = ("file", "obs", "exceedances", "expected", "Kupiec p", "Christoffersen p", "mean margin", "static exc.", "")
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("file", "") else "right")
+    for name, r in p["files"].items():
+        table.add_row(
+            name,
+            fmt(r["observations"]),
+            fmt(r["exceedances"]),
+            fmt(r["expected"], 1),
+            fmt(r["kupiec_p"]),
+            fmt(r["christoffersen_p"]),
+            pct(r["mean_margin"]),
+            fmt(r["static"]["exceedances"]),
+            "pass" if r["pass"] else "FAIL",
+        )
+    stdout.print(table)
+    _footer(p, f"{p['passed']} passed, {p['failed']} failed")
