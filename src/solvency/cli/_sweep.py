@@ -118,16 +118,19 @@ def stress_sweep(
 
 
 def _render_stress(p: Mapping[str, Any]) -> None:
-    table = Table(title="stress sweep (bad debt and LaR95 in quote units)", title_justify="left")
-    for col in ("market", "scenario", "paths", "debt", "bad debt", "VaR95", "ES99", "P(any)", "LaR95"):
-        table.add_column(col, justify="left" if col in ("market", "scenario") else "right", overflow="fold")
+    by_scenario: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for name, market in p["markets"].items():
         for label, r in market["scenarios"].items():
+            by_scenario.setdefault(label, []).append((name, r))
+    for label, rows in by_scenario.items():
+        paths = "/".join(sorted({f"{r['paths']:,}" for _, r in rows}))
+        table = Table(title=f"{label}: bad debt in quote units over {paths} paths", title_justify="left")
+        for col in ("market", "debt", "mean", "VaR95", "ES99", "P(any)", "LaR95"):
+            table.add_column(col, overflow="fold") if col == "market" else table.add_column(col, justify="right")
+        for name, r in rows:
             b = r["bad_debt"]
             table.add_row(
                 name,
-                label,
-                fmt(r["paths"]),
                 compact(r["debt_total"]),
                 compact(b["mean"]),
                 compact(b["var95"]),
@@ -135,10 +138,12 @@ def _render_stress(p: Mapping[str, Any]) -> None:
                 pct(b["prob"], 1),
                 compact(r["liquidations"]["lar95"]),
             )
-    stdout.print(table)
-    totals = Table(title="totals by scenario (sums of per-market means)", title_justify="left")
-    for col in ("scenario", "markets", "debt", "bad debt", "liquidated", "with bad debt", "worst (ES99/debt)"):
-        totals.add_column(col, justify="left" if col in ("scenario", "worst (ES99/debt)") else "right", overflow="fold")
+        stdout.print(table)
+    totals = Table(title="totals by scenario (sums of the markets' means)", title_justify="left")
+    totals.add_column("scenario", no_wrap=True)
+    for col in ("markets", "debt", "bad debt", "liquidated", "any bad debt"):
+        totals.add_column(col, justify="right")
+    totals.add_column("worst ES99/debt", overflow="fold")
     for label, t in p["totals"].items():
         totals.add_row(
             label,
@@ -200,20 +205,19 @@ def margin_sweep(
 
 
 def _render_margin(p: Mapping[str, Any]) -> None:
-    table = Table(title="margin backtests", title_justify="left")
-    cols = ("file", "obs", "exceedances", "expected", "Kupiec p", "Christoffersen p", "mean margin", "static exc.", "")
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("file", "") else "right")
+    table = Table(title="margin backtests of the dynamic margin", title_justify="left")
+    for col in ("file", "exc. / expected", "Kupiec p", "Chr. p", "mean", ""):
+        table.add_column(col, overflow="fold") if col == "file" else table.add_column(col, justify="right")
+    names = {name: Path(name).name for name in p["files"]}
+    if len(set(names.values())) < len(names):  # same file name in two folders: show the paths
+        names = {name: name for name in names}
     for name, r in p["files"].items():
         table.add_row(
-            name,
-            fmt(r["observations"]),
-            fmt(r["exceedances"]),
-            fmt(r["expected"], 1),
-            fmt(r["kupiec_p"]),
-            fmt(r["christoffersen_p"]),
+            names[name],
+            f"{r['exceedances']:,} / {r['expected']:,.0f}",
+            f"{r['kupiec_p']:.3f}",
+            f"{r['christoffersen_p']:.3f}",
             pct(r["mean_margin"]),
-            fmt(r["static"]["exceedances"]),
             "pass" if r["pass"] else "FAIL",
         )
     stdout.print(table)
