@@ -10,7 +10,7 @@ import pytest
 from solvency.config import MarketSpec, load_market
 from solvency.data.sample import sample_crash
 from solvency.errors import ConfigError, SolvencyInputError
-from solvency.sim.stress import simulate_lending
+from solvency.sim.stress import simulate_lending, with_conditions
 from solvency.sweep.seeds import cell_seed
 from solvency.sweep.stress import sweep_stress
 
@@ -178,3 +178,15 @@ def test_bad_arguments_are_refused(folder: Path) -> None:
         sweep_stress(folder, scenarios="oct-2025", paths=0, seed=1)
     with pytest.raises(SolvencyInputError, match="no scenario"):
         sweep_stress(folder, scenarios=" , ", paths=256, seed=1)
+
+
+def test_conditions_apply_to_every_market(folder: Path) -> None:
+    sweep = sweep_stress(folder, scenarios="oct-2025", paths=256, seed=2, horizon=HORIZON, conditions="congested-2020")
+    for cell in sweep.cells:
+        spec = with_conditions(load_market(cell.file), "congested-2020")
+        alone = simulate_lending(spec, scenario="oct-2025", paths=256, seed=cell_seed(2, cell.market, "oct-2025"),
+                                 horizon=HORIZON)  # fmt: skip
+        _same_paths(cell.output, alone.output)
+        assert cell.details["oracle"]["delay"] >= 3600
+    with pytest.raises(SolvencyInputError, match="unknown conditions"):
+        sweep_stress(folder, scenarios="oct-2025", paths=256, seed=2, conditions="sunny")

@@ -25,7 +25,7 @@ def stress(
     ),
     prices: Path | None = typer.Option(None, "--prices", help="Price file to replay at its own resolution."),
     book: Path | None = typer.Option(None, "--book", help="Loan book CSV (default: the spec's or synthetic)."),
-    paths: int | None = typer.Option(None, "--paths", min=1, help="Monte Carlo paths (default: [risk] paths)."),
+    paths: int | None = typer.Option(None, "--paths", min=1, help="Monte Carlo paths (default: risk.paths)."),
     horizon: str | None = typer.Option(None, "--horizon", help='Horizon, e.g. "1d" (default: the scenario).'),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed, same numbers)."),
     step: str | None = typer.Option(None, "--step", help='Simulation step for scenarios and models, e.g. "5m".'),
@@ -35,6 +35,9 @@ def stress(
     intrabar: str = typer.Option("close", "--intrabar", help="Replay bar closes ('close') or O-H-L-C ('ohlc')."),
     policy: str | None = typer.Option(None, "--policy", help="Liquidation policy: health_first, largest_first."),
     engine: str | None = typer.Option(None, "--engine", help="fast (default), general or reference."),
+    conditions: str | None = typer.Option(
+        None, "--conditions", help="Oracle/liquidator what-if: current, congested-2020."
+    ),
     list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the named scenarios and exit."),
     markets: Path | None = MARKETS_OPTION,
     workers: int | None = WORKERS_OPTION,
@@ -46,7 +49,7 @@ def stress(
     with cli_errors(as_json):
         from solvency.errors import SolvencyInputError
         from solvency.sim.scenarios import SCENARIOS
-        from solvency.sim.stress import simulate_lending
+        from solvency.sim.stress import simulate_lending, with_conditions
 
         if list_scenarios:
             emit({"scenarios": [s.facts() for s in SCENARIOS.values()]}, as_json, _render_scenarios)
@@ -57,8 +60,8 @@ def stress(
             stress_sweep(
                 market=market, book=book, markets=markets, scenario=scenario, prices=prices, column=column,
                 paths=paths, seed=seed, horizon=horizon, step=step, policy=policy, engine=engine, intrabar=intrabar,
-                gas=gas, gas_column=gas_column, chunk_paths=chunk_paths, workers=workers, scheduler=scheduler,
-                as_json=as_json,
+                gas=gas, gas_column=gas_column, conditions=conditions, chunk_paths=chunk_paths, workers=workers,
+                scheduler=scheduler, as_json=as_json,
             )  # fmt: skip
             return
         if scenario is not None and prices is not None:
@@ -74,8 +77,9 @@ def stress(
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
+            spec = with_conditions(market, conditions) if conditions else market
             result = simulate_lending(
-                market,
+                spec,
                 scenario=scenario,
                 book=book,
                 paths=paths,

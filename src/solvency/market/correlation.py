@@ -150,8 +150,14 @@ def blend_correlation(corr: np.ndarray, weight: float, target: float = 1.0) -> n
 
 
 def nearest_correlation(corr: np.ndarray) -> np.ndarray:
-    """The nearest positive semi-definite correlation matrix (statsmodels ``corr_nearest``), unit diagonal."""
-    from statsmodels.stats.correlation_tools import corr_nearest
+    """A nearby positive semi-definite correlation matrix with unit diagonal.
+
+    statsmodels' ``corr_nearest`` (Higham-type iterations); if it stops at its iteration limit short of a PSD
+    matrix, statsmodels' ``corr_clipped`` (eigenvalues clipped at ~0, then rescaled to a unit diagonal).
+    """
+    import warnings
+
+    from statsmodels.stats.correlation_tools import corr_clipped, corr_nearest
 
     c = np.asarray(corr, dtype="float64")
     if c.ndim != 2 or c.shape[0] != c.shape[1] or not np.all(np.isfinite(c)):
@@ -160,7 +166,11 @@ def nearest_correlation(corr: np.ndarray) -> np.ndarray:
     np.fill_diagonal(c, 1.0)
     if np.linalg.eigvalsh(c).min() >= 0:
         return c
-    out = corr_nearest(c, threshold=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # IterationLimitWarning: checked below
+        out = corr_nearest(c, threshold=1e-10, n_fact=1000)
+    if np.linalg.eigvalsh(0.5 * (out + out.T)).min() < -1e-10:
+        out = corr_clipped(c, threshold=1e-10)
     out = 0.5 * (out + out.T)
     np.fill_diagonal(out, 1.0)
     return out

@@ -205,20 +205,22 @@ class LiquidityCurve:
         return float(size) - (float(self.cost(already_sold + size)) - float(self.cost(already_sold)))
 
     def size_at_slippage(self, target: float) -> float:
-        """Largest size whose average slippage is ``target`` (fraction), by bisection on the monotone curve.
+        """Largest size whose average slippage is at most ``target`` (fraction), by bisection (the slippage
+        never falls with size; it is flat over a depth table's first row).
 
         Returns ``inf`` if the curve never reaches ``target``.
         """
         if not 0 < target < 1:
             raise SolvencyInputError(f"slippage target must be in (0, 1), got {target!r}")
+        target = target * (1.0 + 1e-12)  # the first row is flat: do not let rounding decide which side we are on
         lo, hi = 0.0, 1.0
-        while float(self.slippage(hi)) < target:
+        while float(self.slippage(hi)) <= target:
             hi *= 4.0
             if hi > 1e18:
                 return math.inf
         for _ in range(200):
             mid = 0.5 * (lo + hi)
-            if float(self.slippage(mid)) < target:
+            if float(self.slippage(mid)) <= target:
                 lo = mid
             else:
                 hi = mid

@@ -207,8 +207,12 @@ def synthetic_book(
        both groups are rescaled so the whales hold ``whale_share`` of ``debt_total`` and the rest the remainder.
     2. **Health factors.** ``HF = hf_min + X`` with ``ln X ~ N(ln(hf_median − hf_min), hf_dispersion²)``: most
        borrowers keep a cushion, a thin tail sits just above liquidation. With the defaults (1.0, 1.5, 0.9)
-       about 3.7 % of positions have HF < 1.1, 15 % HF < 1.2 and half HF < 1.5 — the shape Aave dashboards show
-       for volatile collateral. Whales take the same distribution.
+       about 3.7 % of positions have HF < 1.1, 15 % HF < 1.2 and half HF < 1.5. This is a deliberately
+       stressed book (an assumption, not a measurement): when ether fell ~20 % on 10 Oct 2025 Aave liquidated a
+       little over $180 M (Chaos Labs' report to Aave governance) out of tens of billions borrowed, so its real
+       book was far more conservative. Fit ``hf_median`` and
+       ``hf_dispersion`` to a real book (or load it with :func:`load_book`) for numbers about a real market.
+       Whales take the same distribution.
     3. **Collateral.** Value ``HF × debt / LT`` at ``prices`` (the start of the simulation). A share
        ``multi_collateral_share`` of positions (needs ≥ 2 assets) splits it between its primary asset and one
        other, the primary's share uniform in [0.3, 0.9]; HF counts each asset with its own LT. Single-

@@ -63,7 +63,8 @@ I_LATENCY = 0
 I_GAS_ASSET = 1
 I_PER_STEP = 2
 I_PROFIT = 3
-I_BUILTIN = 4  # 0: call the policy's score; 1: health_first; 2: largest_first (inlined, same formula)
+I_BUILTIN = 4  # 0: call the policy's score; 1: health_first; 2: largest_first (inlined: an indirect call
+# per position costs more than the formula; same expressions as solvency.sim.policy)
 I_FULL_SIZE = 5  # 1: the policy's size is the whole close-factor amount (skip the call)
 N_ICFG = 6
 
@@ -159,27 +160,6 @@ def _hopeless(debt: float, bonus: float, price: float, oracle: float, gas: float
     """
     bound = debt * ((1.0 + bonus) * price / oracle - 1.0) - gas
     return bound < -1e-9 * (debt + gas + 1.0)
-
-
-@jit
-def _score(
-    builtin: int,
-    score_fn,
-    coll_value: float,
-    adj_value: float,
-    debt: float,
-    bonus: float,
-    market_value: float,
-    ctx: np.ndarray,
-    params: np.ndarray,
-) -> float:
-    """The policy's score; the two built-in policies are inlined (an indirect call per position costs more
-    than the formula), with exactly the expressions of :mod:`solvency.sim.policy`."""
-    if builtin == 1:
-        return -adj_value / debt
-    if builtin == 2:
-        return debt
-    return score_fn(coll_value, adj_value, debt, bonus, market_value, ctx, params)
 
 
 @jit
@@ -286,6 +266,127 @@ def _fill_ctx(ctx: np.ndarray, sigma: float, depth: float, sold: float, oracle: 
     ctx[CTX_MARKET] = market
 
 
+@jit
+def _open_step(
+    p: int,
+    t: int,
+    prices: np.ndarray,
+    kinds: np.ndarray,
+    cparams: np.ndarray,
+    depths: np.ndarray,
+    sold: np.ndarray,
+    mh: np.ndarray,
+    oh: np.ndarray,
+    last: np.ndarray,
+    thr: np.ndarray,
+    cfg: np.ndarray,
+    latency: int,
+) -> int:
+    """Steps 1-3 of the mechanics: impact decays, market price, oracle, and each asset's eligibility threshold
+    (the highest oracle price of the latency window). Returns the window's first step."""
+    for a in range(mh.shape[1]):
+        if t > 0:
+            sold[a] *= cfg[F_DECAY]
+        mh[t, a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
+    _oracle_update(mh, oh, last, t, cfg)
+    lo = t - latency
+    if lo < 0:
+        lo = 0
+    for a in range(mh.shape[1]):
+        m = oh[lo, a]
+        for s in range(lo + 1, t + 1):
+            if oh[s, a] > m:
+                m = oh[s, a]
+        thr[a] = m
+    return lo
+
+
+@jit
+def _open_round(
+    p: int,
+    t: int,
+    prices: np.ndarray,
+    kinds: np.ndarray,
+    cparams: np.ndarray,
+    depths: np.ndarray,
+    sold: np.ndarray,
+    cur_m: np.ndarray,
+    cost_s: np.ndarray,
+) -> None:
+    """Current market price and sunk slippage cost of every asset (kept up to date after each sale)."""
+    for a in range(sold.size):
+        cur_m[a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
+        cost_s[a] = cost(kinds[a], cparams[a], depths[a], sold[a])
+
+
+@jit
+def _step_context(ctx: np.ndarray, t: int, cfg: np.ndarray, gas: float) -> None:
+    ctx[CTX_STEP] = t
+    ctx[CTX_DT] = cfg[F_DT]
+    ctx[CTX_CAPACITY] = cfg[F_CAPACITY]
+    ctx[CTX_GAS] = gas
+
+
+@jit
+def _builtin_score(builtin: int, adj_value: float, debt: float) -> float:
+    """The built-in policies inlined (an indirect call per position costs more than the formula); the same
+    expressions as :func:`solvency.sim.policy.lowest_health_factor` and :func:`~solvency.sim.policy.largest_debt`."""
+    if builtin == 1:
+        return -adj_value / debt
+    return debt
+
+
+@jit
+def _liquidation(
+    c: float,
+    d: float,
+    o: float,
+    bonus: float,
+    factor: float,
+    want: float,
+    max_repay: float,
+    capacity: float,
+    cfg: np.ndarray,
+    price: float,
+    kind: int,
+    params: np.ndarray,
+    depth: float,
+    sold: float,
+    sunk: float,
+    gas: float,
+    profit_check: bool,
+) -> tuple[float, float, float]:
+    """(repay, seize, quote sold) of one liquidation, or zeros when none happens: amounts after the close
+    factor, capacity, collateral and dust rules, then the sale into the curve and the profit check."""
+    repay, seize = _amounts(c, d, o, bonus, factor, want, max_repay, capacity, cfg[F_MIN_LEFT])
+    if not repay > 0.0:
+        return 0.0, 0.0, 0.0
+    size = seize * price
+    proceeds = size - (cost(kind, params, depth, sold + size) - sunk)
+    if profit_check and not proceeds - repay - gas > 0.0:
+        return 0.0, 0.0, 0.0
+    return repay, seize, size
+
+
+@jit
+def _record_sale(
+    p: int,
+    t: int,
+    a: int,
+    size: float,
+    prices: np.ndarray,
+    kinds: np.ndarray,
+    cparams: np.ndarray,
+    depths: np.ndarray,
+    sold: np.ndarray,
+    cur_m: np.ndarray,
+    cost_s: np.ndarray,
+) -> None:
+    sold[a] += size
+    cur_m[a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
+    cost_s[a] = cost(kinds[a], cparams[a], depths[a], sold[a])
+
+
 @jit(nogil=True)
 def run_sorted(
     prices: np.ndarray,
@@ -363,20 +464,7 @@ def run_sorted(
         vol = 0.0
         rep = 0.0
         for t in range(n_points):
-            for a in range(n_assets):
-                if t > 0:
-                    sold[a] *= cfg[F_DECAY]
-                mh[t, a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
-            _oracle_update(mh, oh, last, t, cfg)
-            lo = t - latency
-            if lo < 0:
-                lo = 0
-            for a in range(n_assets):
-                m = oh[lo, a]
-                for s in range(lo + 1, t + 1):
-                    if oh[s, a] > m:
-                        m = oh[s, a]
-                thr[a] = m
+            _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency)
             gas = gas_native[t] * (mh[t, gas_asset] if gas_asset >= 0 else cfg[F_NATIVE_PRICE])
             total_active = 0
             for a in range(n_assets):
@@ -422,10 +510,7 @@ def run_sorted(
             if total_active == 0:
                 continue
             capacity = cfg[F_CAPACITY]
-            ctx[CTX_STEP] = t
-            ctx[CTX_DT] = cfg[F_DT]
-            ctx[CTX_CAPACITY] = cfg[F_CAPACITY]
-            ctx[CTX_GAS] = gas
+            _step_context(ctx, t, cfg, gas)
             ns = 0
             for a in range(n_assets):
                 if not skip[a]:
@@ -435,9 +520,7 @@ def run_sorted(
             for _round in range(per_step):
                 if capacity <= 0.0:
                     break
-                for a in range(n_assets):
-                    cur_m[a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
-                    cost_s[a] = cost(kinds[a], cparams[a], depths[a], sold[a])
+                _open_round(p, t, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                 # positions no liquidator can profit from at the current price are skipped
                 ne = 0
                 for k in range(ns):
@@ -460,9 +543,10 @@ def run_sorted(
                     a = pos_asset[i]
                     cv = cur_c[i] * oh[t, a]
                     _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
-                    neg_scores[k] = -_score(
-                        builtin, score_fn, cv, cv * lt[i], cur_d[i], lb[i], cur_c[i] * cur_m[a], ctx, pparams
-                    )
+                    if builtin > 0:
+                        neg_scores[k] = -_builtin_score(builtin, cv * lt[i], cur_d[i])
+                    else:
+                        neg_scores[k] = -score_fn(cv, cv * lt[i], cur_d[i], lb[i], cur_c[i] * cur_m[a], ctx, pparams)
                 _heapify(rank, ne, neg_scores, elig)
                 left = ne
                 nn = 0
@@ -483,18 +567,15 @@ def run_sorted(
                     max_repay = factor * di
                     _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cm)
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, ci * cm, max_repay, ctx, pparams)
-                    repay, seize = _amounts(ci, di, o, bonus, factor, want, max_repay, capacity, cfg[F_MIN_LEFT])
+                    repay, seize, size = _liquidation(
+                        ci, di, o, bonus, factor, want, max_repay, capacity, cfg, prices[p, t, a],
+                        kinds[a], cparams[a], depths[a], sold[a], cost_s[a], gas, profit_check,
+                    )  # fmt: skip
                     if not repay > 0.0:
-                        continue
-                    size = seize * prices[p, t, a]
-                    proceeds = size - (cost(kinds[a], cparams[a], depths[a], sold[a] + size) - cost_s[a])
-                    if profit_check and not proceeds - repay - gas > 0.0:
                         continue
                     cur_c[i] = 0.0 if seize == ci else ci - seize
                     cur_d[i] = di - repay
-                    sold[a] += size
-                    cur_m[a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
-                    cost_s[a] = cost(kinds[a], cparams[a], depths[a], sold[a])
+                    _record_sale(p, t, a, size, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                     capacity -= repay
                     n_liq += 1
                     vol += seize * o
@@ -663,20 +744,7 @@ def run_general(
         vol = 0.0
         rep = 0.0
         for t in range(n_points):
-            for a in range(n_assets):
-                if t > 0:
-                    sold[a] *= cfg[F_DECAY]
-                mh[t, a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
-            _oracle_update(mh, oh, last, t, cfg)
-            lo = t - latency
-            if lo < 0:
-                lo = 0
-            for a in range(n_assets):
-                m = oh[lo, a]
-                for s in range(lo + 1, t + 1):
-                    if oh[s, a] > m:
-                        m = oh[s, a]
-                thr[a] = m
+            lo = _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency)
             ns = 0
             for i in range(n):
                 if _eligible_general(c, d, i, lt, oh, lo, t, thr, single[i], primary[i]):
@@ -687,16 +755,11 @@ def run_general(
                 continue
             capacity = cfg[F_CAPACITY]
             gas = gas_native[t] * (mh[t, gas_asset] if gas_asset >= 0 else cfg[F_NATIVE_PRICE])
-            ctx[CTX_STEP] = t
-            ctx[CTX_DT] = cfg[F_DT]
-            ctx[CTX_CAPACITY] = cfg[F_CAPACITY]
-            ctx[CTX_GAS] = gas
+            _step_context(ctx, t, cfg, gas)
             for _round in range(per_step):
                 if capacity <= 0.0:
                     break
-                for a in range(n_assets):
-                    cur_m[a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
-                    cost_s[a] = cost(kinds[a], cparams[a], depths[a], sold[a])
+                _open_round(p, t, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                 ne = 0
                 for k in range(ns):
                     i = src[k]
@@ -717,7 +780,10 @@ def run_general(
                     i = elig[k]
                     cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, lt, single[i], primary[i])
                     _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
-                    neg_scores[k] = -_score(builtin, score_fn, cv, adj, d[i], lb[i, a], mv, ctx, pparams)
+                    if builtin > 0:
+                        neg_scores[k] = -_builtin_score(builtin, adj, d[i])
+                    else:
+                        neg_scores[k] = -score_fn(cv, adj, d[i], lb[i, a], mv, ctx, pparams)
                 _heapify(rank, ne, neg_scores, elig)
                 left = ne
                 nn = 0
@@ -735,18 +801,15 @@ def run_general(
                     max_repay = factor * di
                     _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cur_m[a])
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, mv, max_repay, ctx, pparams)
-                    repay, seize = _amounts(ci, di, o, bonus, factor, want, max_repay, capacity, cfg[F_MIN_LEFT])
+                    repay, seize, size = _liquidation(
+                        ci, di, o, bonus, factor, want, max_repay, capacity, cfg, prices[p, t, a],
+                        kinds[a], cparams[a], depths[a], sold[a], cost_s[a], gas, profit_check,
+                    )  # fmt: skip
                     if not repay > 0.0:
-                        continue
-                    size = seize * prices[p, t, a]
-                    proceeds = size - (cost(kinds[a], cparams[a], depths[a], sold[a] + size) - cost_s[a])
-                    if profit_check and not proceeds - repay - gas > 0.0:
                         continue
                     c[i, a] = 0.0 if seize == ci else ci - seize
                     d[i] = di - repay
-                    sold[a] += size
-                    cur_m[a] = _market_price(prices[p, t, a], kinds[a], cparams[a], depths[a], sold[a])
-                    cost_s[a] = cost(kinds[a], cparams[a], depths[a], sold[a])
+                    _record_sale(p, t, a, size, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                     capacity -= repay
                     n_liq += 1
                     vol += seize * o

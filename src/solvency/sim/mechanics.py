@@ -16,7 +16,11 @@ One step ``t`` of a path (``dt`` seconds; ``P_t`` the undisturbed price from the
    and it has debt and collateral left. For a single-collateral position that is
    ``debt/(c·LT) > max(oracle over the window)``.
 4. **Liquidations.** In at most ``per_step`` rounds, eligible positions are taken in the policy's order
-   (:mod:`solvency.sim.policy`) until the step's ``capacity`` (debt repaid) is used up. For each:
+   (:mod:`solvency.sim.policy`) until the step's ``capacity`` (debt repaid) is used up. Positions no
+   liquidator could profit from even in the best case — repaying the whole debt and selling at the current
+   market price with no further slippage: ``debt·((1+LB)·M/oracle − 1) − gas < 0`` — are left out of the
+   round (they are neither scored nor counted in the policy's context). Later rounds of a step offer only
+   the positions liquidated in the previous round that are still eligible. For each position:
 
    * close factor (Aave v3.3, ``LiquidationLogic.sol``): 50 % of the debt, 100 % when HF ≤ 0.95 or the
      seized reserve's collateral or the debt is worth less than $2,000; the policy's size is capped by it and

@@ -674,8 +674,17 @@ class Replay(PathModel):
                     hint="run `solvency data check FILE --clean`",
                 )
         bar = infer_step(index)
-        if not np.all(np.diff(index.as_unit("ns").asi8) > 0):
+        steps = np.diff(index.as_unit("ns").asi8)
+        if not np.all(steps > 0):
             raise SolvencyInputError("replay timestamps must be strictly increasing", hint="sort and de-duplicate")
+        gaps = np.flatnonzero(steps != bar * 1_000_000_000)
+        if gaps.size:
+            k = int(gaps[0])
+            raise SolvencyInputError(
+                f"replay has a gap or an irregular bar: {index[k]} → {index[k + 1]} in a {format_duration(bar)} series",
+                time=index[k + 1],
+                hint="a replay runs at the file's own bar length; fill the gap or replay a window without it",
+            )
         paths = np.column_stack([_replay_points(s.to_numpy(), intrabar) for s in series])
         sub = 3 if intrabar == "ohlc" else 1
         step = max(1, round(bar / sub))

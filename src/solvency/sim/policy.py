@@ -30,8 +30,9 @@ close-factor limit; ``params`` = the policy's own parameters. ``ctx`` holds the 
 ``CTX_CAPACITY``       liquidators' repay capacity per step (quote)
 ``CTX_CAPACITY_LEFT``  capacity still unused in this step when the round started
 ``CTX_GAS``            gas cost of one liquidation (quote)
-``CTX_N_ELIGIBLE``     number of eligible positions in this round
-``CTX_ELIGIBLE_DEBT``  their total debt (quote)
+``CTX_N_ELIGIBLE``     number of positions offered in this round (eligible, and not hopeless, see
+                       :mod:`solvency.sim.mechanics`)
+``CTX_ELIGIBLE_DEBT``  their total debt (quote; summed in whole cents, so exact in any order)
 ``CTX_DEPTH``          depth multiplier of the seized asset's slippage curve
 ``CTX_SOLD``           quote value sold into that curve and not yet recovered (the impact state)
 ``CTX_ORACLE``         oracle price of the seized asset

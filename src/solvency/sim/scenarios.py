@@ -74,9 +74,12 @@ of them ETH-backed (Parsec data, via https://mackhal.com/8593.html); Aave v3 $25
 ``oct-2025`` — 10-11 October 2025 (US tariff announcement). ETH 4,368.09 → low 3,435.00 in the 20:00-24:00 UTC
 bar on 10 October (−21.4 %), 3,829.72 at the close (Binance). About $19 B of leveraged positions were liquidated
 market-wide in 24 hours, the largest on record (CoinGlass, reported e.g. by
-https://yellow.com/research/trump-100-china-tariff-how-one-announcement-liquidated-dollar19-billion-in-crypto);
-on-chain lenders liquidated without material bad debt. Liquidity ×0.3 (*assumption*: market makers pulled
-quotes). Gas ×5 (*assumption*). Oracle delay 0.
+https://yellow.com/research/trump-100-china-tariff-how-one-announcement-liquidated-dollar19-billion-in-crypto).
+Chaos Labs' report to Aave governance: ether fell about 20 % within 30 minutes; Aave cleared over $180 M of
+liquidations and accrued about $0.4 M of deficits, mostly CRV and ENS debt hit by thin liquidity, gas spikes and
+oracle delays (https://governance.aave.com/t/chaos-labs-risk-report-insights-from-recent-market-events-10-11-25/23248).
+Liquidity ×0.5 (*assumption*: makers pulled CEX quotes, yet on-chain ETH liquidity absorbed $180 M within the
+hour). Gas ×5 (*assumption*). Oracle delay 0 for ETH (the delays Chaos Labs mentions hit long-tail assets).
 """
 
 from __future__ import annotations
@@ -544,7 +547,7 @@ SCENARIOS: dict[str, Scenario] = {
                 )
             },
             vol=2.188,
-            liquidity=0.3,
+            liquidity=0.5,
             gas_multiplier=5.0,
             sources=(
                 "Binance ETHUSDT 4h (shared data intraday/binance_ETHUSDT_4h_2025-10-05_2025-10-15.csv)",

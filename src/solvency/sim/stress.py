@@ -50,6 +50,41 @@ from solvency.units import parse_duration
 
 WORST_POSITIONS = 10
 
+CONDITIONS: dict[str, dict[str, Any]] = {
+    "current": {
+        "description": "prompt liquidators and a Chainlink-style oracle (the market spec as written)",
+    },
+    "congested-2020": {
+        "description": (
+            "Black-Thursday-like operations: the oracle one hour behind (MakerDAO's OSM delay), liquidators "
+            "30 minutes late with a fifth of their capacity, gas at 200 gwei (the 2020-03-12 90th percentile "
+            "ran 200-300 gwei) unless a gas series is given — latency and capacity are assumptions"
+        ),
+        "oracle_delay": "1h",
+        "latency": "30m",
+        "capacity_factor": 0.2,
+        "gas_price_gwei": 200.0,
+    },
+}
+"""Named operating conditions for :func:`with_conditions` (what-if presets for oracle and liquidators)."""
+
+
+def with_conditions(market: MarketSpec | str | Path | None, name: str) -> MarketSpec:
+    """A copy of the market spec with the oracle and liquidators of a named condition (:data:`CONDITIONS`)."""
+    spec = _spec(market).model_copy(deep=True)
+    if name not in CONDITIONS:
+        raise SolvencyInputError(f"unknown conditions {name!r}", hint=f"choose one of: {', '.join(CONDITIONS)}")
+    c = CONDITIONS[name]
+    if "oracle_delay" in c:
+        spec.oracle.delay = c["oracle_delay"]
+    if "latency" in c:
+        spec.liquidators.latency = c["latency"]
+    if "capacity_factor" in c:
+        spec.liquidators.capacity_per_step = spec.liquidators.capacity_per_step * c["capacity_factor"]
+    if "gas_price_gwei" in c:
+        spec.liquidators.gas_price_gwei = c["gas_price_gwei"]
+    return spec
+
 
 def simulate_lending(
     market: MarketSpec | str | Path | None = None,
@@ -200,7 +235,7 @@ def simulate_lending(
         oracle=oracle_model,
         liquidators=liq_model,
         impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
-        sigma=sigma if prices is None and scen is None else (np.full(len(assets), scen.vol) if scen else sigma),
+        sigma=_context_vol(sigma, scen, model),
     )
     if liquidators is None:
         setup = setup.rescaled(model.step, sim_step)
@@ -275,6 +310,16 @@ def ewma_volatility(prices: pd.DataFrame) -> float:
     var = ewma_variance(r, lam)
     next_var = lam * var[-1] + (1.0 - lam) * r[-1] ** 2
     return float(math.sqrt(next_var * per_year))
+
+
+def _context_vol(sigma: np.ndarray, scen: Scenario | None, model: PathModel) -> np.ndarray:
+    """The volatility a policy sees in its context: the scenario's, the replay's own, or the model's."""
+    if scen is not None:
+        return np.full(len(sigma), scen.vol)
+    if isinstance(model, Replay):
+        frame = model.frame.rename(columns={model.assets[0]: "close"})
+        return np.array([ewma_volatility(frame)]) if len(frame) > 2 else sigma
+    return sigma
 
 
 def _volatilities(spec: MarketSpec, history: pd.DataFrame) -> np.ndarray:

@@ -29,7 +29,7 @@ from solvency.config import MarketSpec
 from solvency.errors import SolvencyError, SolvencyInputError
 from solvency.sim.results import EngineOutput, StressResult
 from solvency.sim.scenarios import get_scenario
-from solvency.sim.stress import simulate_lending
+from solvency.sim.stress import simulate_lending, with_conditions
 from solvency.sweep.executors import Executor, LocalExecutor
 from solvency.sweep.markets import check_unique_names, load_markets, market_label
 from solvency.sweep.seeds import CHUNK_PATHS, cell_seed, chunk_seed, fresh_seed, path_chunks
@@ -212,6 +212,7 @@ def sweep_stress(
     intrabar: str = "close",
     gas: str | Path | None = None,
     gas_column: str = "avgGasDay",
+    conditions: str | None = None,
     chunk_paths: int = CHUNK_PATHS,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -233,6 +234,9 @@ def sweep_stress(
         Sweep seed (see :mod:`solvency.sweep.seeds`); None draws a fresh one, reported in the result.
     horizon, step, policy, engine, intrabar, gas, gas_column
         As for :func:`~solvency.sim.stress.simulate_lending`, applied to every cell.
+    conditions
+        Named oracle/liquidator conditions applied to every market
+        (:func:`~solvency.sim.stress.with_conditions`, as ``solvency stress --conditions``).
     prices
         A price file or frame replayed through every market (one path per market; exclusive with scenarios).
     chunk_paths
@@ -256,6 +260,8 @@ def sweep_stress(
         raise SolvencyInputError("give scenarios or a price file to replay, not both")
     specs = load_markets(markets) if isinstance(markets, str | Path) else list(markets)
     check_unique_names(specs)
+    if conditions is not None:
+        specs = [with_conditions(s, conditions) for s in specs]
     lending = [s for s in specs if s.protocol == "lending"]
     skipped = [
         {"name": s.name, "file": s.source, "reason": f"protocol is {s.protocol!r}, not 'lending'"}
