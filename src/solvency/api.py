@@ -34,13 +34,21 @@ from solvency.sim.policy import LiquidationPolicy, register_policy
 from solvency.sim.results import StressResult
 from solvency.sim.scenarios import Scenario, get_scenario, scenario_names
 from solvency.sim.stress import simulate_lending
+from solvency.sweep.executors import DaskExecutor, Executor, LocalExecutor, get_executor
+from solvency.sweep.margin import MarginSweep, sweep_margin_backtest
+from solvency.sweep.seeds import cell_seed
+from solvency.sweep.stress import StressSweep, sweep_stress
 
 __all__ = [
     "Change",
+    "DaskExecutor",
+    "Executor",
     "InterimTargets",
     "Issue",
     "LiquidationPolicy",
     "LoanBook",
+    "LocalExecutor",
+    "MarginSweep",
     "MarketSpec",
     "MarketState",
     "OracleConfig",
@@ -49,6 +57,7 @@ __all__ = [
     "SolvencyError",
     "SolvencyInputError",
     "StressResult",
+    "StressSweep",
     "TableTargets",
     "TargetModel",
     "ValidationReport",
@@ -56,9 +65,11 @@ __all__ = [
     "black76",
     "black_scholes",
     "calibrate_perp",
+    "cell_seed",
     "christoffersen",
     "clean_prices",
     "fetch_prices",
+    "get_executor",
     "get_scenario",
     "implied_vol",
     "kupiec",
@@ -74,6 +85,8 @@ __all__ = [
     "sample_prices",
     "scenario_names",
     "simulate_lending",
+    "sweep_margin_backtest",
+    "sweep_stress",
     "synthetic_book",
     "validate_prices",
     "verify_ledger",

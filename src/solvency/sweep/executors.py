@@ -154,7 +154,7 @@ class DaskExecutor(Executor):
             n_workers=n_workers,
             threads_per_worker=1,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never clash with a service on 8787
             silence_logs=logging.WARNING,
         )
         try:

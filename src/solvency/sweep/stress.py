@@ -31,7 +31,7 @@ from solvency.sim.results import EngineOutput, StressResult
 from solvency.sim.scenarios import get_scenario
 from solvency.sim.stress import simulate_lending, with_conditions
 from solvency.sweep.executors import Executor, LocalExecutor
-from solvency.sweep.markets import check_unique_names, load_markets, market_label
+from solvency.sweep.markets import market_label, market_specs, select_protocol
 from solvency.sweep.seeds import CHUNK_PATHS, cell_seed, chunk_seed, fresh_seed, path_chunks
 
 SPEC_SCENARIOS = "spec"
@@ -258,18 +258,9 @@ def sweep_stress(
     started = time.perf_counter()
     if scenarios is not None and prices is not None:
         raise SolvencyInputError("give scenarios or a price file to replay, not both")
-    specs = load_markets(markets) if isinstance(markets, str | Path) else list(markets)
-    check_unique_names(specs)
+    lending, skipped = select_protocol(market_specs(markets), "lending")
     if conditions is not None:
-        specs = [with_conditions(s, conditions) for s in specs]
-    lending = [s for s in specs if s.protocol == "lending"]
-    skipped = [
-        {"name": s.name, "file": s.source, "reason": f"protocol is {s.protocol!r}, not 'lending'"}
-        for s in specs
-        if s.protocol != "lending"
-    ]
-    if not lending:
-        raise SolvencyInputError("no lending market among the specs", hint="stress needs protocol = 'lending'")
+        lending = [with_conditions(s, conditions) for s in lending]
     if paths is not None and paths <= 0:
         raise SolvencyInputError(f"need at least one path, got {paths}")
     seed = fresh_seed() if seed is None else seed

@@ -1,0 +1,57 @@
+"""One calculation per market (the shape of a calibration sweep), shown with the perp calibrator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solvency.calibrate.perp import calibrate_perp
+from solvency.config import load_market
+from solvency.errors import SolvencyInputError
+from solvency.sweep.markets import sweep_markets
+from solvency.sweep.seeds import cell_seed
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("perps")
+    for name, fee in (("eth-perp", 0.001), ("btc-perp", 0.002)):
+        (d / f"{name}.toml").write_text(
+            f'name = "{name}"\nprotocol = "perp"\n[prices]\nfreq = "4h"\n'
+            f"[perp]\ninsurance_paths = 100\nliquidation_fee_floor = {fee}\n"
+        )
+    (d / "lending.toml").write_text('name = "weth"\nprotocol = "lending"\n')
+    return d
+
+
+def test_each_market_gets_its_own_keyed_seed_on_any_executor(folder: Path, threads_cluster) -> None:
+    for executor in (None, threads_cluster):
+        sweep = sweep_markets(
+            calibrate_perp, folder, protocol="perp", seed=3, seed_label="calibrate-perp",
+            seed_as=np.random.default_rng, executor=executor,
+        )  # fmt: skip
+        assert list(sweep.results) == ["btc-perp", "eth-perp"]  # file-name order
+        out = sweep.to_dict()
+        assert out["skipped"] == [
+            {"name": "weth", "file": folder / "lending.toml", "reason": "protocol is 'lending', not 'perp'"}
+        ]
+        for name, result in out["markets"].items():
+            spec = load_market(sweep.files[name])
+            alone = calibrate_perp(spec, seed=np.random.default_rng(cell_seed(3, name, "calibrate-perp")))
+            assert result == alone.to_dict()
+    a, b = out["markets"]["btc-perp"], out["markets"]["eth-perp"]
+    assert a["insurance_fund_target"] != b["insurance_fund_target"]
+
+
+def test_without_a_seed_label_the_calls_get_only_the_kwargs(folder: Path) -> None:
+    sweep = sweep_markets(calibrate_perp, folder, protocol="perp", kwargs={"seed": 5})
+    assert sweep.seed is None
+    spec = load_market(folder / "eth-perp.toml")
+    assert sweep.results["eth-perp"].to_dict() == calibrate_perp(spec, seed=5).to_dict()
+
+
+def test_no_market_of_the_protocol_is_refused(folder: Path) -> None:
+    with pytest.raises(SolvencyInputError, match="no options market"):
+        sweep_markets(calibrate_perp, folder, protocol="options")
