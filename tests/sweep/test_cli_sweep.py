@@ -110,3 +110,48 @@ def test_console_script_on_two_local_workers_matches_the_local_run(folder: Path)
     assert out["executor"]["kind"] == "dask" and out["executor"]["workers"] == 2
     local = runner.invoke(app, args)
     assert without_timings(out) == without_timings(_one_json(local.stdout))
+
+
+@pytest.fixture
+def external_cluster(tmp_path: Path):
+    """A scheduler and 2 single-thread workers started as `dask scheduler` / `dask worker` processes, as on hosts."""
+    pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = Path(sys.executable).with_name("dask")
+    log = (tmp_path / "cluster.log").open("w")
+    scheduler = subprocess.Popen(
+        [str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], stdout=log, stderr=log
+    )
+    workers = subprocess.Popen(
+        [str(dask), "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+        stdout=log,
+        stderr=log,
+        cwd=tmp_path,  # workers run elsewhere: every path they read must be absolute
+    )
+    try:
+        yield address
+    finally:
+        for proc in (workers, scheduler):
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+@pytest.mark.slow
+def test_console_script_on_an_existing_cluster(folder: Path, external_cluster: str) -> None:
+    args = ["stress", "--markets", str(folder), "--scenario", "oct-2025", *FAST, "--json"]
+    res = console(*args, "--scheduler", external_cluster)
+    assert res.returncode == 0, res.stderr
+    out = _one_json(res.stdout)
+    assert out["executor"]["scheduler"] == external_cluster and not out["executor"]["local_cluster"]
+    assert out["executor"]["workers"] == 2
+    assert without_timings(out) == without_timings(_one_json(runner.invoke(app, args).stdout))

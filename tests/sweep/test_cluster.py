@@ -139,3 +139,21 @@ def test_an_unreachable_scheduler_is_an_input_error() -> None:
     with pytest.raises(SolvencyInputError, match="cannot reach the Dask scheduler") as info:
         DaskExecutor.connect(f"tcp://127.0.0.1:{port}", timeout=1)
     assert "dask scheduler" in info.value.hint
+
+
+@pytest.mark.parametrize("address", ["nonsense", "http://127.0.0.1:8786"])
+def test_a_malformed_scheduler_address_is_an_input_error(address: str) -> None:
+    with pytest.raises(SolvencyInputError, match="not a Dask scheduler address") as info:
+        DaskExecutor.connect(address, timeout=1)
+    assert "tcp://HOST:PORT" in info.value.hint
+
+
+def test_a_scheduler_without_workers_is_an_input_error() -> None:
+    from distributed import LocalCluster
+
+    with (
+        LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty,
+        pytest.raises(SolvencyInputError, match="has no workers") as info,
+    ):
+        DaskExecutor.connect(empty.scheduler_address, worker_timeout=0.5)
+    assert "dask worker" in info.value.hint

@@ -36,7 +36,10 @@ DEFAULT_RETRIES = 3
 """Times a Dask task that raised is run again before the sweep fails."""
 
 CONNECT_TIMEOUT = 10.0
-"""Seconds to wait for an existing scheduler to answer and to have at least one worker."""
+"""Seconds to wait for an existing scheduler to answer."""
+
+WORKER_TIMEOUT = 30.0
+"""Seconds to wait for an existing scheduler to have at least one worker."""
 
 INSTALL_HINT = "pip install 'solvency[distributed]'"
 
@@ -165,18 +168,30 @@ class DaskExecutor(Executor):
         return cls(client, cluster=cluster, retries=retries)
 
     @classmethod
-    def connect(cls, address: str, *, retries: int = DEFAULT_RETRIES, timeout: float = CONNECT_TIMEOUT) -> DaskExecutor:
+    def connect(
+        cls,
+        address: str,
+        *,
+        retries: int = DEFAULT_RETRIES,
+        timeout: float = CONNECT_TIMEOUT,
+        worker_timeout: float = WORKER_TIMEOUT,
+    ) -> DaskExecutor:
         """Connect to the scheduler at ``address`` (``tcp://host:8786``) and wait for one worker."""
         distributed = import_distributed("--scheduler")
         try:
             client = distributed.Client(address, timeout=f"{timeout}s")
+        except ValueError as exc:  # not an address: no scheme/port, or an unknown scheme
+            raise SolvencyInputError(
+                f"{address!r} is not a Dask scheduler address: {exc}",
+                hint="use tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786",
+            ) from None
         except (OSError, TimeoutError) as exc:
             raise SolvencyInputError(
                 f"cannot reach the Dask scheduler at {address}: {exc}",
                 hint="start one with `dask scheduler` (port 8786) and pass its tcp://HOST:PORT address",
             ) from None
         try:
-            client.wait_for_workers(1, timeout=timeout)
+            client.wait_for_workers(1, timeout=worker_timeout)
         except (OSError, TimeoutError):
             client.close()
             raise SolvencyInputError(
