@@ -132,7 +132,9 @@ class LiquidatorSpec(_Section):
     """The liquidators competing for the market's positions."""
 
     latency: str = Field("1m", description="time from liquidatable to liquidated")
-    capacity_per_step: float = Field(2.5e7, gt=0, description="quote amount they can repay per step")
+    capacity_per_step: float = Field(
+        2.5e7, gt=0, description="quote amount they can repay per [sim] step (scaled to other step lengths)"
+    )
     gas_units: float = Field(500_000, gt=0, description="gas used by one liquidation")
     gas_price_gwei: float = Field(30.0, gt=0, description="gas price in normal times")
     native_price: float = Field(3_000.0, gt=0, description="price of the gas token in quote units")

@@ -330,3 +330,17 @@ def test_multi_collateral_seizes_the_largest_value() -> None:
         assert out.repaid[0] == pytest.approx(700.0 / 1.05)  # all the ETH, repaying 666.67 of 820
         assert out.volume[0] == pytest.approx(700.0)
     assert math.isclose(out.bad_debt[0], 0.0)  # the BTC (250) still covers the remaining 153.33
+
+
+def test_uncompilable_policy_is_a_clear_error() -> None:
+    from solvency.errors import SolvencyInputError
+    from solvency.sim.policy import POLICIES
+
+    def uses_python_objects(coll_value, adj_value, debt, bonus, market_value, ctx, params):
+        return float(len(POLICIES))  # a dict of Python objects: fine in Python, not in numba
+
+    bad = LiquidationPolicy("bad", uses_python_objects)
+    setup = one_position(1.0, 720.0)
+    with pytest.raises(SolvencyInputError, match="numba cannot compile"):
+        run_engine(setup, path(1000.0, 880.0), 60, bad)
+    assert run_engine(setup, path(1000.0, 880.0), 60, bad, engine="reference").liquidations[0] == 1

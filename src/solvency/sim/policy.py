@@ -147,13 +147,21 @@ class LiquidationPolicy:
     def compiled(self) -> tuple[Any, Any]:
         """``(score, size)`` as numba ``cfunc`` objects for the fast engine (interpreted when numba is off).
 
-        Functions defined in an importable module are cached on disk; others (notebooks) compile each session.
+        solvency's own functions are cached on disk; others compile once per session (about a second).
         """
         if "compiled" not in self._cache:
-            self._cache["compiled"] = (
-                compile_function(self.score, score_signature, cache=_cacheable(self.score)),
-                compile_function(self.size, size_signature, cache=_cacheable(self.size)),
-            )
+            try:
+                self._cache["compiled"] = (
+                    compile_function(self.score, score_signature, cache=_cacheable(self.score)),
+                    compile_function(self.size, size_signature, cache=_cacheable(self.size)),
+                )
+            except Exception as exc:  # numba raises its own error types, with pages of context
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise SolvencyInputError(
+                    f"policy {self.name!r}: numba cannot compile its score/size function ({first})",
+                    hint="use the documented signature (no *args), scalar arithmetic and math only; "
+                    "or run it with engine='reference'",
+                ) from exc
         return self._cache["compiled"]
 
     def interpreted(self) -> tuple[Callable[..., float], Callable[..., float]]:
@@ -178,13 +186,10 @@ def size_signature() -> Any:
 
 
 def _cacheable(fn: Callable[..., Any]) -> bool:
-    import inspect
-
-    try:
-        source = inspect.getsourcefile(fn)
-    except TypeError:
-        return False
-    return bool(source) and not str(source).startswith("<")
+    """Only solvency's own policy functions are cached on disk. A user's function is compiled each session: a
+    numba cache entry records the importing module's name, and loading it under another name (a notebook, a
+    script run two ways) fails."""
+    return str(getattr(fn, "__module__", "")).startswith("solvency.")
 
 
 HEALTH_FIRST = LiquidationPolicy(

@@ -14,6 +14,7 @@ pieces are chosen:
   ``stress_multiplier`` (a replayed crash is a stress); model paths use quoted depth unless ``stressed=True``.
 * **Oracle.** The spec's oracle plus the scenario's extra delay.
 * **Liquidators.** The spec's; ``capacity_per_step`` is per ``[sim] step`` and scaled to the path's step;
+  the close factor is ``[current] close_factor`` with Aave v3.3's 100 % cases and dust rule;
   gas = ``gas_price_gwei`` × the scenario's gas multiplier (or the ``gas=`` series of a replay), priced in the
   simulated asset when it is the gas token (WETH for ETH).
 * **Book.** ``book=`` (a :class:`LoanBook` or CSV path), else the spec's ``[book] file``, else a synthetic
@@ -40,7 +41,7 @@ from solvency.market.ewma import decay_for_step, ewma_variance
 from solvency.market.liquidity import curve_from_spec
 from solvency.market.returns import annualisation, log_returns
 from solvency.sim.book import LoanBook, load_book, synthetic_book
-from solvency.sim.mechanics import LiquidatorModel, OracleModel, SimSetup
+from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel, OracleModel, SimSetup
 from solvency.sim.montecarlo import monte_carlo
 from solvency.sim.paths import GBM, BlockBootstrap, GarchFHS, MertonJumpDiffusion, PathModel, Replay, align_series
 from solvency.sim.policy import LiquidationPolicy, get_policy
@@ -234,6 +235,7 @@ def simulate_lending(
         curves,
         oracle=oracle_model,
         liquidators=liq_model,
+        close_factor=CloseFactorRule(default=spec.current.close_factor),
         impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
         sigma=_context_vol(sigma, scen, model),
     )
