@@ -157,3 +157,9 @@ def test_a_scheduler_without_workers_is_an_input_error() -> None:
     ):
         DaskExecutor.connect(empty.scheduler_address, worker_timeout=0.5)
     assert "dask worker" in info.value.hint
+
+
+def test_thread_workers_have_no_memory_limit(threads_cluster: DaskExecutor) -> None:
+    """They share this process's memory: a limit would pause them once the process grows, and hang the sweep."""
+    limits = [w["memory_limit"] for w in threads_cluster.client.scheduler_info()["workers"].values()]
+    assert limits == [0, 0]

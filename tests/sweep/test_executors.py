@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -12,6 +15,7 @@ from typer.testing import CliRunner
 from solvency import _jit
 from solvency.cli import app
 from solvency.errors import DataQualityError, SolvencyInputError
+from solvency.sweep import executors
 from solvency.sweep.executors import (
     INSTALL_HINT,
     Guarded,
@@ -22,7 +26,7 @@ from solvency.sweep.executors import (
     has_distributed,
 )
 
-from ._support import write_markets
+from ._support import without_timings, write_markets
 
 
 def _square(x: int) -> int:
@@ -45,8 +49,17 @@ def test_workers_and_scheduler_together_are_refused() -> None:
 
 @pytest.fixture
 def without_distributed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``import distributed`` fail, as on an install without the [distributed] extra."""
-    monkeypatch.setitem(sys.modules, "distributed", None)
+    """Make solvency's import of ``distributed`` fail, as on an install without the [distributed] extra.
+
+    Patched in solvency's module only: emptying ``sys.modules["distributed"]`` here would also break the Dask
+    clusters other tests keep running in this process (``test_cli_without_the_extra`` does the real thing, in a
+    fresh interpreter).
+    """
+
+    def missing() -> None:
+        raise ImportError("No module named 'distributed'")
+
+    monkeypatch.setattr(executors, "_load_distributed", missing)
     assert not has_distributed()
 
 
@@ -66,32 +79,32 @@ def test_without_the_extra_a_scheduler_is_refused_with_the_install_hint() -> Non
     assert "--scheduler needs dask.distributed" in str(info.value)
 
 
-@pytest.mark.usefixtures("without_distributed")
+def _without_extra(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a fresh interpreter where ``import distributed`` fails, as without the extra."""
+    code = "import sys; sys.modules['distributed'] = None; from solvency.cli import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=os.environ | {"NO_COLOR": "1"},
+    )
+
+
 def test_cli_without_the_extra(tmp_path: Path) -> None:
     folder = write_markets(tmp_path, 1)
-    runner = CliRunner()
     base = ["stress", "--markets", str(folder), "--scenario", "oct-2025", "--paths", "256", "--horizon", "1h"]
-    res = runner.invoke(app, [*base, "--scheduler", "tcp://127.0.0.1:8786", "--json"])
-    assert res.exit_code == 1
-    assert "pip install 'solvency[distributed]'" in res.stdout  # the JSON error's hint
-    assert res.stdout.count("\n") == 1
-    res = runner.invoke(app, [*base, "--workers", "2", "--json", "--seed", "1"])
-    assert res.exit_code == 0, res.output
+    res = _without_extra(*base, "--scheduler", "tcp://127.0.0.1:8786", "--json")
+    assert res.returncode == 1, res.stderr
+    err = json.loads(res.stdout)["error"]
+    assert err["hint"] == INSTALL_HINT and "--scheduler needs dask.distributed" in err["message"]
+    res = _without_extra(*base, "--workers", "2", "--json", "--seed", "1")
+    assert res.returncode == 0, res.stderr
     assert "pip install" in res.stderr  # the note goes to stderr; stdout stays one JSON object
-    local = runner.invoke(app, [*base, "--json", "--seed", "1"])
-    assert _without_executor(res.stdout) == _without_executor(local.stdout)
-
-
-def _without_executor(text: str) -> dict:
-    import json
-
-    out = json.loads(text)
-    for key in ("executor", "runtime_s", "compute_s"):
-        out.pop(key)
-    for market in out["markets"].values():
-        for cell in market["scenarios"].values():
-            cell.pop("runtime_s")
-    return out
+    out = json.loads(res.stdout)
+    assert out["executor"]["kind"] == "local" and INSTALL_HINT in out["executor"]["note"]
+    local = CliRunner().invoke(app, [*base, "--json", "--seed", "1"])
+    assert without_timings(out) == without_timings(json.loads(local.stdout))
 
 
 def test_refused_brings_back_the_error_with_its_class_file_and_hint() -> None:

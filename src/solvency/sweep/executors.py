@@ -159,6 +159,9 @@ class DaskExecutor(Executor):
             processes=processes,
             dashboard_address=":0",  # a free port: never clash with a service on 8787
             silence_logs=logging.WARNING,
+            # thread workers share this process's memory, which they cannot free: a limit would only make them
+            # pause (and the sweep wait forever) once the process as a whole grows past it
+            memory_limit="auto" if processes else 0,
         )
         try:
             client = distributed.Client(cluster)
@@ -289,7 +292,7 @@ def get_executor(
 def has_distributed() -> bool:
     """Whether the ``[distributed]`` extra (``dask.distributed``) can be imported."""
     try:
-        importlib.import_module("distributed")
+        _load_distributed()
     except ImportError:
         return False
     return True
@@ -298,11 +301,16 @@ def has_distributed() -> bool:
 def import_distributed(option: str) -> ModuleType:
     """``distributed``, or an input error telling how to install it (``option`` names what needed it)."""
     try:
-        return importlib.import_module("distributed")
+        return _load_distributed()
     except ImportError:
         raise SolvencyInputError(
             f"{option} needs dask.distributed, which is not installed", hint=INSTALL_HINT
         ) from None
+
+
+def _load_distributed() -> ModuleType:
+    """The one place the extra is imported (tests replace it to play an install without the extra)."""
+    return importlib.import_module("distributed")
 
 
 # -------------------------------------------------------------------------------------------- on the worker
