@@ -155,3 +155,10 @@ def test_console_script_on_an_existing_cluster(folder: Path, external_cluster: s
     assert out["executor"]["scheduler"] == external_cluster and not out["executor"]["local_cluster"]
     assert out["executor"]["workers"] == 2
     assert without_timings(out) == without_timings(_one_json(runner.invoke(app, args).stdout))
+
+
+def test_cli_chunk_default_is_the_librarys() -> None:
+    from solvency.cli._sweep import CHUNK_OPTION
+    from solvency.sweep.seeds import CHUNK_PATHS
+
+    assert CHUNK_OPTION.default == CHUNK_PATHS  # the CLI spells it out to keep numba out of its import

@@ -43,6 +43,9 @@ def executor(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     try:
         if ex.note:
             stderr.print(f"[yellow]note:[/] {ex.note}", highlight=False)
+        if ex.kind == "dask":
+            d = ex.describe()
+            stderr.print(f"[dim]Dask: {d['workers']} workers at {d['scheduler']}[/]", highlight=False)
         yield ex
     finally:
         ex.close()

@@ -218,10 +218,8 @@ class DaskExecutor(Executor):
         distributed = import_distributed("--workers")
         guarded = Guarded(fn, self.task_threads)
         prefix = f"solvency-{name}-{uuid.uuid4().hex[:8]}"
-        futures = [
-            self.client.submit(guarded, task, key=f"{prefix}-{i}", pure=False, retries=self.retries)
-            for i, task in enumerate(tasks)
-        ]
+        keys = [f"{prefix}-{i}" for i in range(len(tasks))]
+        futures = self.client.map(guarded, list(tasks), key=keys, pure=False, retries=self.retries)
         position = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(tasks)
         done = 0

@@ -25,6 +25,7 @@ Reproducing one cell alone::
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 import numpy as np
 
@@ -72,8 +73,12 @@ def chunk_seed(cell: np.random.SeedSequence, first_block: int) -> np.random.Seed
 
 
 def fresh_seed() -> int:
-    """A new random sweep seed (128 bits of OS entropy), to be reported so the run can be repeated."""
-    return int(np.random.SeedSequence().entropy)
+    """A new random sweep seed from OS entropy, to be reported so the run can be repeated.
+
+    53 bits: every JSON reader (JavaScript, jq) holds integers up to 2**53 exactly, so the reported seed survives
+    a round trip through any of them.
+    """
+    return secrets.randbits(53)
 
 
 def path_chunks(n_paths: int, chunk_paths: int = CHUNK_PATHS) -> list[tuple[int, int]]:
