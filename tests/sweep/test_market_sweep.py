@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from solvency.calibrate.perp import calibrate_perp
+from solvency.cli import app
 from solvency.config import load_market
 from solvency.errors import SolvencyInputError
 from solvency.sweep.markets import sweep_markets
 from solvency.sweep.seeds import cell_seed
+
+runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +60,28 @@ def test_without_a_seed_label_the_calls_get_only_the_kwargs(folder: Path) -> Non
 def test_no_market_of_the_protocol_is_refused(folder: Path) -> None:
     with pytest.raises(SolvencyInputError, match="no options market"):
         sweep_markets(calibrate_perp, folder, protocol="options")
+
+
+def test_cli_calibrate_perp_markets(folder: Path) -> None:
+    """`calibrate perp --markets DIR`: each market's object is exactly what `--market FILE` prints."""
+    res = runner.invoke(app, ["calibrate", "perp", "--markets", str(folder), "--seed", "4", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out) == {"markets", "files", "skipped", "seed", "executor", "runtime_s"}
+    one = runner.invoke(app, ["calibrate", "perp", "--market", str(folder / "eth-perp.toml"), "--seed", "4", "--json"])
+    assert out["markets"]["eth-perp"] == json.loads(one.stdout)
+    assert [s["name"] for s in out["skipped"]] == ["weth"]
+    text = runner.invoke(app, ["calibrate", "perp", "--markets", str(folder), "--seed", "4"])
+    assert "btc-perp" in text.stdout and "Tiers" in text.stdout and "skipped weth" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [(["--workers", "2"], "--markets DIR"), (["--markets", "DIR", "--market", "x.toml"], "without --market")],
+)
+def test_cli_calibrate_perp_markets_refusals(folder: Path, args: list[str], match: str) -> None:
+    args = [str(folder) if a == "DIR" else a for a in args]
+    res = runner.invoke(app, ["calibrate", "perp", *args, "--json"])
+    assert res.exit_code == 1
+    err = json.loads(res.stdout)["error"]
+    assert match in err["message"] + err["hint"]

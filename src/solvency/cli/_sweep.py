@@ -1,8 +1,15 @@
 """CLI plumbing of sweeps: the ``--markets`` / ``--workers`` / ``--scheduler`` options, the executor's life, and
-the bodies and renderings of ``stress --markets DIR`` and ``margin-backtest FILE FILE …``.
+the bodies and renderings of ``stress --markets DIR``, ``margin-backtest FILE FILE …`` and of any per-market
+command (``calibrate … --markets DIR``, :func:`market_sweep`).
 
 The commands themselves stay in their own modules; each adds the options below and hands over here when a sweep
-is asked for, so its one-market / one-file behaviour is untouched.
+is asked for, so its one-market / one-file behaviour is untouched. A per-market command needs three options and
+one call::
+
+    if markets is not None or workers is not None or scheduler is not None:
+        market_sweep(calibrate_x, markets=markets, protocol="lending", kwargs={"seed": seed}, workers=workers,
+                     scheduler=scheduler, as_json=as_json, render_one=_render_x, conflicts={"--market": market})
+        return
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ WORKERS_OPTION = typer.Option(
 )
 SCHEDULER_OPTION = typer.Option(
     None, "--scheduler", help="Run the sweep on an existing Dask cluster, e.g. tcp://10.0.0.5:8786."
+)
+MARKETS_DIR_OPTION = typer.Option(
+    None, "--markets", help="Folder of market specs (*.toml): run for every market of this kind in it (a sweep)."
 )
 CHUNK_OPTION = typer.Option(
     1024, "--chunk-paths", min=256, help="Paths per task (a multiple of 256); changes no number, only scheduling."
@@ -227,3 +237,52 @@ def _render_margin(p: Mapping[str, Any]) -> None:
         )
     stdout.print(table)
     _footer(p, f"{p['passed']} passed, {p['failed']} failed")
+
+
+# ---------------------------------------------------------------------------------------------- per market
+
+
+def market_sweep(
+    fn: Any,
+    *,
+    markets: Path | None,
+    protocol: str | None,
+    kwargs: Mapping[str, Any],
+    workers: int | None,
+    scheduler: str | None,
+    as_json: bool,
+    render_one: Any = None,
+    conflicts: Mapping[str, Any] | None = None,
+) -> None:
+    """``solvency <command> --markets DIR``: ``fn(spec, **kwargs)`` for every market of ``protocol`` in ``DIR``.
+
+    ``conflicts`` maps the command's one-market options (``--market``, ``--prices`` …) to their values; any that is
+    set is refused, since each spec brings its own. JSON: ``{"markets": {name: <the one-market object>}, "files",
+    "skipped", "seed", "executor", "runtime_s"}``; humans get ``render_one`` per market.
+    """
+    from solvency.errors import SolvencyInputError
+    from solvency.sweep.markets import sweep_markets
+
+    given = [option for option, value in (conflicts or {}).items() if value is not None]
+    if markets is None or given:
+        raise SolvencyInputError(
+            "--markets DIR runs a sweep in which each spec brings its own files; --workers and --scheduler split one",
+            hint=f"give --markets DIR{' without ' + ', '.join(given) if given else ''}",
+        )
+    with executor(workers, scheduler) as ex, progress() as bar:
+        result = sweep_markets(
+            fn, markets, protocol=protocol, kwargs=kwargs, executor=ex, progress=_ticker(bar, "markets")
+        )
+    emit(result.to_dict(), as_json, lambda p: _render_markets(p, render_one))
+
+
+def _render_markets(p: Mapping[str, Any], render_one: Any) -> None:
+    for name, one in p["markets"].items():
+        stdout.rule(f"{name}  ({p['files'][name]})", align="left")
+        if render_one is not None:
+            render_one(one)
+        else:
+            stdout.print_json(data=one)
+    for s in p["skipped"]:
+        stdout.print(f"skipped {s['name']} ({s['file']}): {s['reason']}")
+    _footer(p, f"{len(p['markets'])} markets")

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, stdout
+from solvency.cli._sweep import MARKETS_DIR_OPTION, SCHEDULER_OPTION, WORKERS_OPTION
 
 group = typer.Typer(help="Calibrate protocol parameters from market data.", no_args_is_help=True)
 
@@ -30,6 +31,9 @@ def _perp(grp: typer.Typer) -> None:
         market: Path | None = typer.Option(None, "--market", help="Market spec TOML with a [perp] section."),
         prices: Path | None = typer.Option(None, "--prices", help="Price history (overrides the spec's)."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the insurance-fund simulation."),
+        markets: Path | None = MARKETS_DIR_OPTION,
+        workers: int | None = WORKERS_OPTION,
+        scheduler: str | None = SCHEDULER_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """IMF / MMF by size tier, OI caps (dYdX v4 ramp), liquidation fee and insurance-fund target."""
@@ -37,6 +41,16 @@ def _perp(grp: typer.Typer) -> None:
             from solvency.calibrate.perp import calibrate_perp
             from solvency.config import MarketSpec, load_market
             from solvency.data.resolve import prices_or_sample
+
+            if markets is not None or workers is not None or scheduler is not None:
+                from solvency.cli._sweep import market_sweep
+
+                market_sweep(
+                    calibrate_perp, markets=markets, protocol="perp", kwargs={"seed": seed}, workers=workers,
+                    scheduler=scheduler, as_json=as_json, render_one=_render_perp,
+                    conflicts={"--market": market, "--prices": prices},
+                )  # fmt: skip
+                return
 
             spec = load_market(market) if market is not None else MarketSpec()
             frame = prices_or_sample(prices) if prices is not None else None
