@@ -191,3 +191,37 @@ def test_conditions_apply_to_every_market(folder: Path) -> None:
         assert cell.details["oracle"]["delay"] >= 3600
     with pytest.raises(SolvencyInputError, match="unknown conditions"):
         sweep_stress(folder, scenarios="oct-2025", paths=256, seed=2, conditions="sunny")
+
+
+def write_real_markets(folder: Path, data: Path) -> Path:
+    """Aave v3 Ethereum WETH and WBTC (Oct 2023 parameters) on Binance daily ETH and BTC histories."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, asset, file, (ltv, lt, lb) in (
+        ("aave-weth", "WETH", "binance_ETHUSDT_1d.csv", (0.805, 0.83, 0.05)),
+        ("aave-wbtc", "WBTC", "binance_BTCUSDT_1d.csv", (0.73, 0.78, 0.05)),
+    ):
+        (folder / f"{name}.toml").write_text(
+            f'name = "{name}"\nasset = "{asset}"\nprotocol = "lending"\n'
+            f'[prices]\nfile = "{data / "daily" / file}"\n'
+            f"[current]\nltv = {ltv}\nliquidation_threshold = {lt}\nliquidation_bonus = {lb}\n"
+            "[book]\npositions = 2000\ndebt_total = 5.0e8\n"
+            '[sim]\nmodel = "garch"\n'
+        )
+    return folder
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_histories_garch_paths_and_scenarios(real_data: Path, tmp_path: Path, threads_cluster) -> None:
+    folder = write_real_markets(tmp_path, real_data)
+    kwargs = {"paths": 512, "seed": 17, "horizon": "1d", "chunk_paths": 256}
+    for scenarios in (None, "black-thursday-2020,oct-2025"):
+        local = sweep_stress(folder, scenarios=scenarios, **kwargs)
+        dask = sweep_stress(folder, scenarios=scenarios, executor=threads_cluster, **kwargs)
+        assert without_timings(local.to_dict()) == without_timings(dask.to_dict())
+        for cell in local.cells:
+            seed = cell_seed(17, cell.market, cell.scenario)
+            scenario = None if scenarios is None else cell.scenario
+            alone = simulate_lending(load_market(cell.file), scenario=scenario, paths=512, horizon="1d", seed=seed)
+            _same_paths(cell.output, alone.output)
+    assert {c.scenario for c in local.cells} == {"black-thursday-2020", "oct-2025"}
