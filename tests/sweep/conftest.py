@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def threads_cluster() -> Iterator[object]:
     """A Dask cluster of 2 worker threads in this process (quick to start; the tasks still go through Dask)."""
     pytest.importorskip("distributed")

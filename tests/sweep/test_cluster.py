@@ -163,3 +163,22 @@ def test_thread_workers_have_no_memory_limit(threads_cluster: DaskExecutor) -> N
     """They share this process's memory: a limit would pause them once the process grows, and hang the sweep."""
     limits = [w["memory_limit"] for w in threads_cluster.client.scheduler_info()["workers"].values()]
     assert limits == [0, 0]
+
+
+def test_thread_workers_are_not_dropped_for_a_late_heartbeat(threads_cluster: DaskExecutor) -> None:
+    """A late heartbeat from a thread worker means this process held the GIL, not that the worker died."""
+    assert threads_cluster.cluster.scheduler.worker_ttl > 365 * 86400
+
+
+def test_a_cluster_left_without_workers_fails_instead_of_waiting() -> None:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        ex = DaskExecutor(client, worker_timeout=1)
+        client.retire_workers(close_workers=True)
+        assert not client.nthreads()
+        with pytest.raises(SolvencyError, match="no worker for 1 s"):
+            ex.map(abs, [-1])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,11 @@ CONNECT_TIMEOUT = 10.0
 """Seconds to wait for an existing scheduler to answer."""
 
 WORKER_TIMEOUT = 30.0
-"""Seconds to wait for an existing scheduler to have at least one worker."""
+"""Seconds to wait for a scheduler to have at least one worker: when connecting, and while tasks are pending (a
+cluster whose workers are all gone would otherwise wait forever for new ones)."""
+
+POLL_INTERVAL = 0.05
+"""Seconds between looks at the pending tasks."""
 
 INSTALL_HINT = "pip install 'solvency[distributed]'"
 
@@ -141,11 +146,13 @@ class DaskExecutor(Executor):
         cluster: Any = None,
         retries: int = DEFAULT_RETRIES,
         task_threads: int = 1,
+        worker_timeout: float = WORKER_TIMEOUT,
     ) -> None:
         self.client = client
         self.cluster = cluster
         self.retries = int(retries)
         self.task_threads = int(task_threads)
+        self.worker_timeout = float(worker_timeout)
 
     @classmethod
     def local_cluster(cls, n_workers: int, *, processes: bool = True, retries: int = DEFAULT_RETRIES) -> DaskExecutor:
@@ -162,6 +169,9 @@ class DaskExecutor(Executor):
             # thread workers share this process's memory, which they cannot free: a limit would only make them
             # pause (and the sweep wait forever) once the process as a whole grows past it
             memory_limit="auto" if processes else 0,
+            # nor can they die without it: a missed heartbeat means this process held the GIL for long (a long
+            # compiled call), and the scheduler must not drop them for it (no nanny would bring them back)
+            scheduler_kwargs={} if processes else {"worker_ttl": "3650d"},
         )
         try:
             client = distributed.Client(cluster)
@@ -223,22 +233,30 @@ class DaskExecutor(Executor):
         position = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(tasks)
         done = 0
+        pending = distributed.as_completed(futures)
+        watch = _WorkerWatch(self, self.worker_timeout)
         try:
-            for future in distributed.as_completed(futures):
-                i = position[future.key]
-                if future.status != "finished":
-                    exc = future.exception()
-                    raise SolvencyError(
-                        f"{name} {_label(tasks[i], i)} failed on the cluster ({type(exc).__name__}: {exc}) "
-                        f"after {self.retries} retries"
-                    ) from exc
-                result = future.result()
-                if isinstance(result, Refused):
-                    raise result.error()
-                results[i] = result
-                done += 1
-                if progress is not None:
-                    progress(done, len(tasks))
+            while not pending.is_empty():
+                batch = pending.next_batch(block=False)
+                if not batch:
+                    watch.check()
+                    time.sleep(POLL_INTERVAL)
+                    continue
+                for future in batch:
+                    i = position[future.key]
+                    if future.status != "finished":
+                        exc = future.exception()
+                        raise SolvencyError(
+                            f"{name} {_label(tasks[i], i)} failed on the cluster ({type(exc).__name__}: {exc}) "
+                            f"after {self.retries} retries"
+                        ) from exc
+                    result = future.result()
+                    if isinstance(result, Refused):
+                        raise result.error()
+                    results[i] = result
+                    done += 1
+                    if progress is not None:
+                        progress(done, len(tasks))
         finally:
             self.client.cancel([f for f in futures if not f.done()])
         return results
@@ -259,6 +277,31 @@ class DaskExecutor(Executor):
         if self.cluster is not None:
             with contextlib.suppress(Exception):
                 self.cluster.close()
+
+
+class _WorkerWatch:
+    """Fails a map when its cluster has had no worker for ``timeout`` seconds (looked at every 2 s at most)."""
+
+    def __init__(self, executor: DaskExecutor, timeout: float) -> None:
+        self.executor, self.timeout = executor, timeout
+        self.every = min(2.0, timeout / 2)
+        self.last = time.monotonic()
+        self.empty_since: float | None = None
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        if self.executor.client.nthreads():
+            self.empty_since = None
+            return
+        self.empty_since = self.empty_since or now
+        if now - self.empty_since >= self.timeout:
+            raise SolvencyError(
+                f"the Dask cluster at {self.executor.client.scheduler.address} has had no worker for "
+                f"{self.timeout:.0f} s while tasks were waiting; start workers (`dask worker ADDRESS`) and run again"
+            )
 
 
 def get_executor(
