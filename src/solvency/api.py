@@ -8,7 +8,11 @@ Examples
 750.0
 """
 
+from solvency.calibrate.backtest_lending import backtest_lending
+from solvency.calibrate.baselines import morpho_lif, smart_ltv
 from solvency.calibrate.coverage import christoffersen, kupiec
+from solvency.calibrate.emode import calibrate_emode
+from solvency.calibrate.lending import LendingCalibration, calibrate_lending
 from solvency.calibrate.margin_backtest import margin_backtest
 from solvency.calibrate.perp import calibrate_perp
 from solvency.config import MarketSpec, load_market
@@ -45,6 +49,7 @@ __all__ = [
     "Executor",
     "InterimTargets",
     "Issue",
+    "LendingCalibration",
     "LiquidationPolicy",
     "LoanBook",
     "LocalExecutor",
@@ -62,8 +67,11 @@ __all__ = [
     "TargetModel",
     "ValidationReport",
     "VolatilityResult",
+    "backtest_lending",
     "black76",
     "black_scholes",
+    "calibrate_emode",
+    "calibrate_lending",
     "calibrate_perp",
     "cell_seed",
     "christoffersen",
@@ -78,6 +86,7 @@ __all__ = [
     "load_oracle_config",
     "load_prices",
     "margin_backtest",
+    "morpho_lif",
     "portfolio_margin",
     "register_policy",
     "replay_oracle",
@@ -85,6 +94,7 @@ __all__ = [
     "sample_prices",
     "scenario_names",
     "simulate_lending",
+    "smart_ltv",
     "sweep_margin_backtest",
     "sweep_stress",
     "synthetic_book",

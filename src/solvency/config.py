@@ -39,6 +39,12 @@ class PricesSpec(_Section):
     file: Path | None = Field(None, description="price file (CSV/Parquet/JSON); None = embedded sample")
     column: str | None = Field(None, description="series to use where the file holds several")
     freq: str = Field("1d", description="bar length of the embedded sample when no file is given")
+    sample_vol_multiplier: float = Field(
+        1.0, gt=0, description="embedded sample only: log returns scaled by this (an asset calmer or wilder than ETH)"
+    )
+    sample_price: float | None = Field(
+        None, gt=0, description="embedded sample only: price level of its first bar (default: the sample's 750)"
+    )
 
 
 class LendingParams(_Section):
@@ -271,6 +277,113 @@ class SimSpec(_Section):
     _v = field_validator("step")(_span)
 
 
+class StewardSpec(_Section):
+    """Limits a transition plan respects, as Aave's Risk Steward enforces them on chain.
+
+    Defaults: ``aave-dao/aave-v3-risk-stewards`` ``scripts/deploy/DeployStewards.s.sol`` ``_getRiskConfig()``
+    (LTV / LT / LB ``maxPercentChange: 50`` bps absolute, ``minDelay: 3 days``; caps ``maxPercentChange``
+    ``30_00``–``100_00`` bps relative), checked by ``RiskSteward._updateWithinAllowedRange``.
+    """
+
+    max_step: float = Field(0.005, gt=0, lt=1, description="largest change of LTV, LT or LB per step (absolute)")
+    min_days: float = Field(3.0, gt=0, description="least days between two steps")
+    cap_relative: float = Field(0.3, gt=0, description="largest relative change of a cap per step")
+
+
+class EModeSpec(_Section):
+    """An efficiency-mode category for a correlated pair (e.g. wstETH collateral against ETH debt).
+
+    The pair's relative price (collateral / debt asset) drives the calibration: by default the depeg of the
+    named scenario's collateral against the debt asset as :mod:`solvency.calibrate.emode` documents it, or a
+    ``ratio_file`` (a price file whose close is the collateral priced in the debt asset).
+    """
+
+    collateral: str = Field("wstETH", description="collateral asset of the category")
+    debt: str = Field("ETH", description="debt asset of the category (the unit of debt_total and the depth)")
+    scenario: str = Field("steth-depeg-2022", description="depeg scenario (its gas and liquidity conditions)")
+    ratio_file: Path | None = Field(None, description="collateral/debt price file; None = embedded depeg path")
+    current: LendingParams = Field(
+        # Aave v3 Ethereum e-mode category 1 (ETH correlated): LTV 93 %, LT 95 %, LB 1 %.
+        default_factory=lambda: LendingParams(ltv=0.93, liquidation_threshold=0.95, liquidation_bonus=0.01)
+    )
+    liquidity: LiquiditySpec = Field(
+        # Curve stETH/ETH-like depth in ETH: 10k ETH at 0.1 %, 100k at 1 %, 200k at 3 % (order of magnitude, 2023).
+        default_factory=lambda: LiquiditySpec(
+            kind="depth_table", sizes=[1e4, 5e4, 1e5, 2e5], slippages=[0.001, 0.004, 0.01, 0.03]
+        )
+    )
+    debt_total: float = Field(3.0e5, gt=0, description="debt of the e-mode book, in the debt asset")
+    positions: int = Field(2_000, gt=0, description="positions of the synthetic e-mode book")
+    ratio_vol: float | None = Field(None, gt=0, description="annualised vol of the ratio; None = the path's own")
+    lt_max: float = Field(0.97, gt=0, lt=1, description="highest e-mode LT searched (a clamp, reported)")
+
+
+class CalibrationSpec(_Section):
+    """Settings of the lending calibrator (:func:`solvency.calibrate.lending.calibrate_lending`).
+
+    See the module docstrings of :mod:`solvency.calibrate` for the method behind each.
+    """
+
+    vol_model: Literal["ewma", "garch", "gjr", "har"] = Field("ewma", description="model of σ (see volatility())")
+    tail_df: float = Field(4.0, gt=2, description="Student-t ν of the per-path volatility mix of the stress paths")
+    horizon: str | None = Field(None, description="stress horizon of the LT search; None = [risk] horizon")
+    scenarios: list[str] | None = Field(None, description="scenarios for the bonus and caps; None = [risk] scenarios")
+    step: str | None = Field(None, description="step of the LT search paths; None = [sim] step")
+    lt_min: float = Field(0.30, gt=0, lt=1, description="lowest LT searched")
+    lt_max: float = Field(0.95, gt=0, lt=1, description="highest LT searched (a clamp, reported when it binds)")
+    lt_step: float = Field(0.0025, gt=0, lt=0.1, description="grid of LT values (absolute)")
+    search_share: float = Field(
+        0.1, gt=0, le=1, description="share of paths (deepest falls) the search simulates; the result uses all"
+    )
+    sigma_min: float = Field(0.10, gt=0, description="lowest node of the σ grid of the LT frontier")
+    sigma_ratio: float = Field(1.25, gt=1, description="ratio between σ grid nodes")
+    sigma_max: float = Field(6.0, gt=0, description="highest node of the σ grid")
+    ltv_horizon: str = Field("1h", description="move a borrower at max LTV must survive before acting: horizon")
+    ltv_coverage: float = Field(0.99, gt=0.5, lt=1, description="… and its coverage")
+    ltv_gap: float = Field(0.005, gt=0, lt=1, description="least distance LT − LTV")
+    max_lt_bonus: float = Field(0.99, gt=0, lt=1, description="upper bound of LT·(1+LB) (< 1: toxic-spiral bound)")
+    typical_quantile: float = Field(0.5, gt=0, lt=1, description="debt-weighted quantile of the typical position")
+    lb_concurrent: bool = Field(True, description="LB covers slippage on top of the cascade's unrecovered sales")
+    lb_max: float = Field(0.15, gt=0, lt=1, description="highest LB recommended (Morpho Blue caps it at 15 %)")
+    liquidation_bonus: float | None = Field(
+        None, ge=0, lt=1, description="hold LB at this value instead of calibrating it (LT and caps follow)"
+    )
+    liquidated_at_once: float = Field(0.9, gt=0, le=1, description="Chaos: share of the extreme amount sold at once")
+    extreme_drop: float | None = Field(None, gt=0, lt=1, description="Chaos extreme drop; None = the scenarios'")
+    regime_depth: dict[str, float] = Field(
+        default_factory=lambda: {"calm": 1.0, "normal": 1.0, "stressed": 0.75, "crisis": 0.5},
+        description="depth multiplier per regime for the oracle's target table",
+    )
+    steward: StewardSpec = Field(default_factory=StewardSpec)
+    emode: EModeSpec | None = Field(None, description="an e-mode category to calibrate beside the market")
+    seed: int = 4
+
+    _v = field_validator("ltv_horizon")(_span)
+
+    @field_validator("step", "horizon")
+    @classmethod
+    def _step(cls, value: Any) -> str | None:
+        return None if value is None else _span(value)
+
+    @field_validator("regime_depth")
+    @classmethod
+    def _regimes(cls, values: dict[str, float]) -> dict[str, float]:
+        names = ("calm", "normal", "stressed", "crisis")
+        if set(values) != set(names):
+            raise ValueError(f"give one depth multiplier for each regime {list(names)}")
+        if any(not 0 < v <= 10 for v in values.values()):
+            raise ValueError("regime depth multipliers must be in (0, 10]")
+        return values
+
+    @model_validator(mode="after")
+    def _ranges(self) -> CalibrationSpec:
+        if not self.lt_min < self.lt_max:
+            raise ValueError(f"lt_min {self.lt_min} must be below lt_max {self.lt_max}")
+        if not self.sigma_min < self.sigma_max:
+            raise ValueError(f"sigma_min {self.sigma_min} must be below sigma_max {self.sigma_max}")
+        return self
+
+
 class MarketSpec(_Section):
     """One market of a protocol. ``MarketSpec()`` is a WETH/USDC lending market on the embedded sample."""
 
@@ -287,6 +400,7 @@ class MarketSpec(_Section):
     risk: RiskSpec = Field(default_factory=RiskSpec)
     perp: PerpSpec = Field(default_factory=PerpSpec)
     options: OptionsSpec = Field(default_factory=OptionsSpec)
+    calibration: CalibrationSpec = Field(default_factory=CalibrationSpec)
 
     sim: SimSpec = Field(default_factory=SimSpec)
     source: Path | None = Field(None, description="the TOML file this spec was read from", exclude=True)
@@ -307,6 +421,9 @@ def load_market(path: str | Path) -> MarketSpec:
         spec.prices.file = base / spec.prices.file
     if spec.book.file is not None and not spec.book.file.is_absolute():
         spec.book.file = base / spec.book.file
+    emode = spec.calibration.emode
+    if emode is not None and emode.ratio_file is not None and not emode.ratio_file.is_absolute():
+        emode.ratio_file = base / emode.ratio_file
     spec.source = path
     return spec
 

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, stdout
+from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, progress, stderr, stdout
 from solvency.cli._sweep import MARKETS_DIR_OPTION, SCHEDULER_OPTION, WORKERS_OPTION
 
 group = typer.Typer(help="Calibrate protocol parameters from market data.", no_args_is_help=True)
@@ -22,6 +22,7 @@ group = typer.Typer(help="Calibrate protocol parameters from market data.", no_a
 def register(app: typer.Typer) -> None:
     """Attach the ``calibrate`` group (with every market type's command) to the root app."""
     _perp(group)
+    _lending(group)
     app.add_typer(group, name="calibrate")
 
 
@@ -79,3 +80,149 @@ def _render_perp(p: Mapping[str, Any]) -> None:
     for t in p["tiers"]:
         table.add_row(fmt(t["max_notional"]), pct(t["imf"]), pct(t["mmf"]), f"{1 / t['imf']:.1f}x")
     stdout.print(table)
+
+
+def _lending(grp: typer.Typer) -> None:
+    @grp.command("lending")
+    def lending(
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML (default: WETH/USDC sample)."),
+        book: Path | None = typer.Option(None, "--book", help="Loan book CSV (default: the spec's or synthetic)."),
+        budget: float | None = typer.Option(
+            None, "--budget", help="ES99 of bad debt allowed over the horizon, fraction of debt (e.g. 0.001)."
+        ),
+        prices: Path | None = typer.Option(None, "--prices", help="Price history (overrides the spec's)."),
+        paths: int | None = typer.Option(None, "--paths", min=1, help="Stress paths (default: the spec's risk.paths)."),
+        seed: int | None = typer.Option(None, "--seed", help="Seed of the stress paths."),
+        table: Path | None = typer.Option(
+            None, "--table", help="Also write the oracle's target table (σ grid × regime) to this CSV/JSON."
+        ),
+        lt_curve: bool = typer.Option(
+            False, "--lt-curve", help="Report bad debt against LT at today's σ (the frontier plot; slower)."
+        ),
+        depth: bool = typer.Option(True, "--depth/--no-depth", help="Search LT again at depth ×0.5 and ×2."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """LTV, liquidation threshold, bonus and caps from a stress-tested frontier, with a steward-ready plan."""
+        with cli_errors(as_json):
+            from solvency.calibrate.lending import calibrate_lending
+            from solvency.errors import SolvencyInputError
+
+            if budget is not None and not 0 < budget < 1:
+                raise SolvencyInputError(f"--budget must be a fraction of debt in (0, 1), got {budget}")
+            with progress() as bar:
+                task = bar.add_task("calibrating", total=None)
+
+                def tick(stage: str, done: int, total: int) -> None:
+                    bar.update(task, description=stage, completed=done, total=total)
+
+                curve = [round(0.70 + 0.025 * k, 4) for k in range(11)] if lt_curve else None
+                result = calibrate_lending(
+                    market,
+                    book=book,
+                    budget=budget,
+                    prices=prices,
+                    paths=paths,
+                    seed=seed,
+                    lt_curve=curve,
+                    depth_sensitivity=depth,
+                    progress=tick,
+                )
+                written = None
+                if table is not None:
+                    from solvency.calibrate.setup import prepare
+                    from solvency.calibrate.table import target_table
+
+                    setup = prepare(
+                        market, book=book, budget=budget, s0=result.sensitivity["model"]["start_price"],
+                        paths=paths, seed=seed,
+                    )  # fmt: skip
+                    written = target_table(setup, progress=tick).write(table)
+            if written is not None:
+                stderr.print(f"target table written to {written}")
+            emit(result.to_dict(), as_json, lambda d: _render_lending(d, result))
+
+    @grp.command("emode")
+    def emode(
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with [calibration.emode]."),
+        budget: float | None = typer.Option(None, "--budget", help="ES99 budget, fraction of the category's debt."),
+        paths: int | None = typer.Option(None, "--paths", min=1, help="Depeg paths (default: the spec's risk.paths)."),
+        seed: int | None = typer.Option(None, "--seed", help="Seed of the depeg paths."),
+        as_json: bool = JSON_OPTION,
+    ) -> None:
+        """E-mode LTV / LT / LB for a correlated pair (e.g. wstETH/ETH) from a depeg scenario."""
+        with cli_errors(as_json):
+            from solvency.calibrate.emode import calibrate_emode
+            from solvency.config import MarketSpec, load_market
+
+            spec = load_market(market) if market is not None else MarketSpec()
+            with progress() as bar:
+                bar.add_task("e-mode", total=None)
+                result = calibrate_emode(spec, paths=paths, seed=seed, budget=budget)
+            emit(result.to_dict(), as_json, _render_emode)
+
+
+def _render_lending(d: Mapping[str, Any], result: Any) -> None:
+    cur = d["baselines"]["current"]
+    table = Table(title=f"{d['market']} ({d['asset']}): recommendation vs current", title_justify="left")
+    for col in ("", "recommended", "current"):
+        table.add_column(col, justify="left" if not col else "right")
+    table.add_row("LTV", pct(d["ltv"]), pct(cur["ltv"]))
+    table.add_row("liquidation threshold", pct(d["liquidation_threshold"]), pct(cur["liquidation_threshold"]))
+    table.add_row("liquidation bonus", pct(d["liquidation_bonus"]), pct(cur["liquidation_bonus"]))
+    table.add_row("supply cap", fmt(d["supply_cap"]), fmt(cur["supply_cap"]))
+    table.add_row("borrow cap", fmt(d["borrow_cap"]), fmt(cur["borrow_cap"]))
+    table.add_row("ES99 bad debt", fmt(d["risk"]["bad_debt_es99"]), fmt(cur["risk"]["bad_debt_es99"]))
+    table.add_row("P(bad debt)", pct(d["risk"]["prob_bad_debt"]), pct(cur["risk"]["prob_bad_debt"]))
+    table.add_row("LaR95", fmt(d["risk"]["lar95"]), fmt(cur["risk"]["lar95"]))
+    stdout.print(table)
+    stdout.print(result.summary().splitlines()[0])
+    stdout.print(cur["comparison"])
+    b = d["baselines"]
+    stdout.print(
+        f"baselines: SmartLTV {pct(b['smart_ltv']['ltv'])} (c = {b['smart_ltv']['c']}), Morpho LIF at LLTV "
+        f"{pct(b['morpho_lif']['lltv'])} → bonus {pct(b['morpho_lif']['bonus'])}"
+    )
+    for c in d["invariants"]["clamps"]:
+        stdout.print(f"[yellow]clamped[/] {c['parameter']} {fmt(c['value'])} → {fmt(c['clamped_to'])}: {c['reason']}")
+    sens = Table(title="sensitivity", title_justify="left")
+    for col in ("change", "LT", "LTV / LB", "supply cap"):
+        sens.add_column(col, justify="right")
+    for p in d["sensitivity"]["sigma"]["points"]:
+        sens.add_row(
+            f"σ ×{p['multiplier']:g}", pct(p["liquidation_threshold"]), pct(p["ltv"]), fmt(p.get("supply_cap"))
+        )
+    for p in d["sensitivity"]["depth"]["points"]:
+        sens.add_row(
+            f"depth ×{p['multiplier']:g}", pct(p["liquidation_threshold"]), pct(p["liquidation_bonus"]),
+            fmt(p["supply_cap"]),
+        )  # fmt: skip
+    stdout.print(sens)
+    plan = Table(title="transition plan (steward steps)", title_justify="left")
+    for col in ("step", "day", "LTV", "LT", "LB", "newly liquidatable"):
+        plan.add_column(col, justify="right")
+    for s in d["transition"]:
+        plan.add_row(
+            str(s["step"]), f"{s['after_days']:g}", pct(s["ltv"]), pct(s["liquidation_threshold"]),
+            pct(s["liquidation_bonus"]), fmt(s["newly_liquidatable_collateral"]),
+        )  # fmt: skip
+    stdout.print(plan)
+    if result.emode is not None:
+        _render_emode(result.emode.to_dict())
+
+
+def _render_emode(e: Mapping[str, Any]) -> None:
+    ref = e["aave_reference"]
+    lt, ref_lt = pct(e["liquidation_threshold"]), pct(ref["liquidation_threshold"])
+    es, ref_es = fmt(e["risk"]["bad_debt_es99"]), fmt(ref["risk"]["bad_debt_es99"])
+    stdout.print(
+        kv_table(
+            f"e-mode {e['collateral']}/{e['debt']} (depeg {pct(e['depeg'])}, ratio σ {pct(e['ratio_vol'])})",
+            [
+                ("LTV", f"{pct(e['ltv'])}  (Aave {pct(ref['ltv'])})"),
+                ("liquidation threshold", f"{lt}  (Aave {ref_lt})"),
+                ("liquidation bonus", f"{pct(e['liquidation_bonus'])}  (Aave {pct(ref['liquidation_bonus'])})"),
+                ("what binds LT", e["binding"]),
+                ("ES99 bad debt", f"{es}  (at Aave's: {ref_es})"),
+            ],
+        )
+    )

@@ -204,7 +204,7 @@ def simulate_lending(
             hint="shorten --horizon",
         )
 
-    loan_book = _book(spec, book, assets, s0)
+    loan_book = market_book(spec, book, assets, s0)
     if loan_book.assets != tuple(assets):
         raise SolvencyInputError(f"the book's assets {list(loan_book.assets)} differ from the market's {assets}")
 
@@ -358,7 +358,9 @@ def _model(
     return GBM(assets, s0, sigma=sigma, mu=sim.drift, step=step, correlation=corr, copula=sim.copula, df=sim.copula_df)
 
 
-def _book(spec: MarketSpec, book: LoanBook | str | Path | None, assets: list[str], s0: np.ndarray) -> LoanBook:
+def market_book(spec: MarketSpec, book: LoanBook | str | Path | None, assets: list[str], s0: np.ndarray) -> LoanBook:
+    """The market's loan book: ``book`` (object or CSV path), else the spec's ``[book] file``, else its synthetic
+    book at start prices ``s0`` (LT/LB from ``[current]`` and ``[[sim.assets]]``)."""
     lt = [spec.current.liquidation_threshold, *(a.liquidation_threshold for a in spec.sim.assets)]
     lb = [spec.current.liquidation_bonus, *(a.liquidation_bonus for a in spec.sim.assets)]
     if isinstance(book, LoanBook):
