@@ -16,6 +16,8 @@ from solvency.errors import SolvencyInputError
 from solvency.sweep.markets import sweep_markets
 from solvency.sweep.seeds import cell_seed
 
+from ._support import without_timings, write_markets
+
 runner = CliRunner()
 
 
@@ -85,3 +87,34 @@ def test_cli_calibrate_perp_markets_refusals(folder: Path, args: list[str], matc
     assert res.exit_code == 1
     err = json.loads(res.stdout)["error"]
     assert match in err["message"] + err["hint"]
+
+
+def test_cli_calibrate_lending_markets(tmp_path: Path, threads_cluster) -> None:
+    """`calibrate lending --markets DIR`: each market's object is what `--market FILE` prints, on any executor."""
+    from solvency.calibrate.lending import calibrate_lending
+
+    folder = write_markets(tmp_path, 2)
+    (folder / "perp.toml").write_text('name = "eth-perp"\nprotocol = "perp"\n')
+    args = ["--paths", "256", "--no-depth", "--seed", "5", "--json"]
+    res = runner.invoke(app, ["calibrate", "lending", "--markets", str(folder), *args])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert list(out["markets"]) == ["market-0", "market-1"] and out["skipped"][0]["name"] == "eth-perp"
+    for name, file in out["files"].items():
+        one = runner.invoke(app, ["calibrate", "lending", "--market", file, *args])
+        assert without_timings(out["markets"][name]) == without_timings(json.loads(one.stdout))
+    kwargs = {"paths": 256, "seed": 5, "depth_sensitivity": False}
+    dask = sweep_markets(calibrate_lending, folder, protocol="lending", kwargs=kwargs, executor=threads_cluster)
+    assert without_timings(dask.to_dict()["markets"]) == without_timings(out["markets"])
+    text = runner.invoke(app, ["calibrate", "lending", "--markets", str(folder), *args[:-1]])
+    assert "market-1" in text.stdout and "skipped eth-perp" in text.stdout
+
+
+@pytest.mark.parametrize(
+    "option", [["--market", "x.toml"], ["--book", "b.csv"], ["--prices", "p.csv"], ["--table", "t.csv"]]
+)
+def test_cli_calibrate_lending_markets_refuses_one_market_options(tmp_path: Path, option: list[str]) -> None:
+    folder = write_markets(tmp_path, 1)
+    res = runner.invoke(app, ["calibrate", "lending", "--markets", str(folder), *option, "--json"])
+    assert res.exit_code == 1
+    assert f"without {option[0]}" in json.loads(res.stdout)["error"]["hint"]

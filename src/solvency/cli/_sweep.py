@@ -252,13 +252,15 @@ def market_sweep(
     scheduler: str | None,
     as_json: bool,
     render_one: Any = None,
+    render: Any = None,
     conflicts: Mapping[str, Any] | None = None,
 ) -> None:
     """``solvency <command> --markets DIR``: ``fn(spec, **kwargs)`` for every market of ``protocol`` in ``DIR``.
 
     ``conflicts`` maps the command's one-market options (``--market``, ``--prices`` …) to their values; any that is
     set is refused, since each spec brings its own. JSON: ``{"markets": {name: <the one-market object>}, "files",
-    "skipped", "seed", "executor", "runtime_s"}``; humans get ``render_one`` per market.
+    "skipped", "seed", "executor", "runtime_s"}``; humans get ``render_one`` per market, or ``render`` on the
+    markets map at once.
     """
     from solvency.errors import SolvencyInputError
     from solvency.sweep.markets import sweep_markets
@@ -273,16 +275,19 @@ def market_sweep(
         result = sweep_markets(
             fn, markets, protocol=protocol, kwargs=kwargs, executor=ex, progress=_ticker(bar, "markets")
         )
-    emit(result.to_dict(), as_json, lambda p: _render_markets(p, render_one))
+    emit(result.to_dict(), as_json, lambda p: _render_markets(p, render_one, render))
 
 
-def _render_markets(p: Mapping[str, Any], render_one: Any) -> None:
-    for name, one in p["markets"].items():
-        stdout.rule(f"{name}  ({p['files'][name]})", align="left")
-        if render_one is not None:
-            render_one(one)
-        else:
-            stdout.print_json(data=one)
-    for s in p["skipped"]:
-        stdout.print(f"skipped {s['name']} ({s['file']}): {s['reason']}")
+def _render_markets(p: Mapping[str, Any], render_one: Any, render: Any) -> None:
+    if render is not None:
+        render(p)  # the whole sweep, skipped markets included
+    else:
+        for name, one in p["markets"].items():
+            stdout.rule(f"{name}  ({p['files'][name]})", align="left")
+            if render_one is not None:
+                render_one(one)
+            else:
+                stdout.print_json(data=one)
+        for s in p["skipped"]:
+            stdout.print(f"skipped {s['name']} ({s['file']}): {s['reason']}")
     _footer(p, f"{len(p['markets'])} markets")

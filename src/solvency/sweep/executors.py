@@ -272,6 +272,9 @@ class DaskExecutor(Executor):
         }
 
     def close(self) -> None:
+        if self.cluster is not None:  # ours: let the workers go before the scheduler, or they log its absence
+            with contextlib.suppress(Exception):
+                self.client.retire_workers(close_workers=True)
         with contextlib.suppress(Exception):
             self.client.close()
         if self.cluster is not None:
