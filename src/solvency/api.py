@@ -23,6 +23,8 @@ from solvency.data.sample import sample_crash, sample_prices
 from solvency.data.validation import Issue, ValidationReport, validate_prices
 from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
+from solvency.liquidation.compare import compare_policies
+from solvency.liquidation.plan import LiquidationPlan, plan_liquidations
 from solvency.margin.portfolio import portfolio_margin
 from solvency.market.volatility import VolatilityResult, volatility
 from solvency.oracle.config import OracleConfig, load_oracle_config
@@ -50,6 +52,7 @@ __all__ = [
     "InterimTargets",
     "Issue",
     "LendingCalibration",
+    "LiquidationPlan",
     "LiquidationPolicy",
     "LoanBook",
     "LocalExecutor",
@@ -76,6 +79,7 @@ __all__ = [
     "cell_seed",
     "christoffersen",
     "clean_prices",
+    "compare_policies",
     "fetch_prices",
     "get_executor",
     "get_scenario",
@@ -87,6 +91,7 @@ __all__ = [
     "load_prices",
     "margin_backtest",
     "morpho_lif",
+    "plan_liquidations",
     "portfolio_margin",
     "register_policy",
     "replay_oracle",

@@ -33,7 +33,7 @@ def stress(
     gas_column: str = typer.Option("avgGasDay", "--gas-column", help="Column of the gas file to use."),
     column: str | None = typer.Option(None, "--column", help="Price column of --prices if not close."),
     intrabar: str = typer.Option("close", "--intrabar", help="Replay bar closes ('close') or O-H-L-C ('ohlc')."),
-    policy: str | None = typer.Option(None, "--policy", help="Liquidation policy: health_first, largest_first."),
+    policy: str | None = typer.Option(None, "--policy", help="health_first, largest_first, risk_weighted, optimized."),
     engine: str | None = typer.Option(None, "--engine", help="fast (default), general or reference."),
     conditions: str | None = typer.Option(
         None, "--conditions", help="Oracle/liquidator what-if: current, congested-2020."
