@@ -182,3 +182,33 @@ def test_a_cluster_left_without_workers_fails_instead_of_waiting() -> None:
         assert not client.nthreads()
         with pytest.raises(SolvencyError, match="no worker for 1 s"):
             ex.map(abs, [-1])
+
+
+def test_a_finished_result_lost_with_its_worker_is_computed_again() -> None:
+    """Both tasks finish on the only worker; the worker dies after the client took one result, before the other:
+    that one is "lost" until the scheduler computes it again, and the map waits for it instead of failing."""
+    import os
+    import signal
+    import time
+
+    with get_executor(workers=1) as ex:
+        (pid,) = ex.client.run(os.getpid).values()
+
+        def kill_after_first(done: int, total: int) -> None:
+            if done != 1:
+                return
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # until both results sit on the worker
+                held = [k for k, w in ex.client.who_has().items() if k.startswith("solvency-race-") and w]
+                if len(held) == 2:
+                    break
+                time.sleep(0.02)
+            os.kill(pid, signal.SIGKILL)
+            while time.monotonic() < deadline:  # until the scheduler (and so this client) has marked them lost
+                if not any(w for k, w in ex.client.who_has().items() if k.startswith("solvency-race-")):
+                    break
+                time.sleep(0.02)
+            time.sleep(0.5)
+
+        assert ex.map(abs, [-1, -2], name="race", progress=kill_after_first) == [1, 2]
+        assert pid not in ex.client.run(os.getpid).values()

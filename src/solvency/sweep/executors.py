@@ -20,6 +20,7 @@ not retried — they would fail again — but brought back and raised here with 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -244,13 +245,15 @@ class DaskExecutor(Executor):
                     continue
                 for future in batch:
                     i = position[future.key]
-                    if future.status != "finished":
-                        exc = future.exception()
+                    try:
+                        # not future.status: a result finished on a worker that has died since is "lost" until
+                        # the scheduler has computed it again, and result() waits for that
+                        result = future.result()
+                    except (Exception, asyncio.CancelledError) as exc:
                         raise SolvencyError(
                             f"{name} {_label(tasks[i], i)} failed on the cluster ({type(exc).__name__}: {exc}) "
                             f"after {self.retries} retries"
                         ) from exc
-                    result = future.result()
                     if isinstance(result, Refused):
                         raise result.error()
                     results[i] = result
