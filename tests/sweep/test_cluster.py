@@ -69,6 +69,7 @@ def test_local_loop_on_all_threads_differs_only_in_shortfall_summation_order(
         np.testing.assert_allclose(a.output.shortfall, b.output.shortfall, rtol=1e-12, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_and_repeats_nothing(
     folder: Path, reference: StressSweep, tmp_path: Path
 ) -> None:

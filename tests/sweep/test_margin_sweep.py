@@ -71,6 +71,7 @@ def test_cli_missing_file_among_several_exits_1(files: list[Path], tmp_path: Pat
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_real_hourly_eth_and_btc_on_two_workers(real_data: Path) -> None:
     """The console script on a 2-process cluster gives the figures of benchmarks/RESULTS.md (issue 5)."""
     eth, btc = (real_data / "hourly" / f"binance_{a}USDT_1h_2021-2025.csv" for a in ("ETH", "BTC"))
