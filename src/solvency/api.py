@@ -44,16 +44,24 @@ from solvency.sim.policy import LiquidationPolicy, register_policy
 from solvency.sim.results import StressResult
 from solvency.sim.scenarios import Scenario, get_scenario, scenario_names
 from solvency.sim.stress import simulate_lending
+from solvency.sweep.executors import DaskExecutor, Executor, LocalExecutor, get_executor
+from solvency.sweep.margin import MarginSweep, sweep_margin_backtest
+from solvency.sweep.seeds import cell_seed
+from solvency.sweep.stress import StressSweep, sweep_stress
 
 __all__ = [
     "Change",
+    "DaskExecutor",
     "DemoSettings",
+    "Executor",
     "InterimTargets",
     "Issue",
     "LendingCalibration",
     "LiquidationPlan",
     "LiquidationPolicy",
     "LoanBook",
+    "LocalExecutor",
+    "MarginSweep",
     "MarketSpec",
     "MarketState",
     "OracleConfig",
@@ -62,6 +70,7 @@ __all__ = [
     "SolvencyError",
     "SolvencyInputError",
     "StressResult",
+    "StressSweep",
     "TableTargets",
     "TargetModel",
     "ValidationReport",
@@ -73,10 +82,12 @@ __all__ = [
     "calibrate_emode",
     "calibrate_lending",
     "calibrate_perp",
+    "cell_seed",
     "christoffersen",
     "clean_prices",
     "compare_policies",
     "fetch_prices",
+    "get_executor",
     "get_scenario",
     "implied_vol",
     "kupiec",
@@ -99,6 +110,8 @@ __all__ = [
     "scenario_names",
     "simulate_lending",
     "smart_ltv",
+    "sweep_margin_backtest",
+    "sweep_stress",
     "synthetic_book",
     "validate_prices",
     "verify_ledger",
