@@ -35,6 +35,10 @@ from solvency.oracle.state import MarketState
 from solvency.oracle.targets import InterimTargets, TableTargets, TargetModel
 from solvency.pricing.black import black76, black_scholes
 from solvency.pricing.implied import implied_vol
+from solvency.report.files import read_results, write_run
+from solvency.report.params import build_params, params_schema
+from solvency.report.pipeline import DemoSettings, run_demo
+from solvency.report.render import render_report
 from solvency.sim.book import LoanBook, load_book, synthetic_book
 from solvency.sim.policy import LiquidationPolicy, register_policy
 from solvency.sim.results import StressResult
@@ -48,6 +52,7 @@ from solvency.sweep.stress import StressSweep, sweep_stress
 __all__ = [
     "Change",
     "DaskExecutor",
+    "DemoSettings",
     "Executor",
     "InterimTargets",
     "Issue",
@@ -73,6 +78,7 @@ __all__ = [
     "backtest_lending",
     "black76",
     "black_scholes",
+    "build_params",
     "calibrate_emode",
     "calibrate_lending",
     "calibrate_perp",
@@ -91,10 +97,14 @@ __all__ = [
     "load_prices",
     "margin_backtest",
     "morpho_lif",
+    "params_schema",
     "plan_liquidations",
     "portfolio_margin",
+    "read_results",
     "register_policy",
+    "render_report",
     "replay_oracle",
+    "run_demo",
     "sample_crash",
     "sample_prices",
     "scenario_names",
@@ -107,4 +117,5 @@ __all__ = [
     "verify_ledger",
     "volatility",
     "write_prices",
+    "write_run",
 ]

@@ -28,7 +28,7 @@ MARKETS_OPTION = typer.Option(
     None,
     "--markets",
     help="Folder of market specs (*.toml): stress every lending market in it. With it, --scenario takes a "
-    "comma-separated list, or 'spec' for each market's [risk] scenarios.",
+    "comma-separated list, or 'spec' for each market's \\[risk] scenarios.",
 )
 WORKERS_OPTION = typer.Option(
     None, "--workers", min=1, help="Run the sweep on a local Dask cluster of N worker processes (1 thread each)."

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 def _perp(grp: typer.Typer) -> None:
     @grp.command("perp")
     def perp(
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with a [perp] section."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with a \\[perp] section."),
         prices: Path | None = typer.Option(None, "--prices", help="Price history (overrides the spec's)."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the insurance-fund simulation."),
         markets: Path | None = MARKETS_DIR_OPTION,
@@ -157,7 +157,7 @@ def _lending(grp: typer.Typer) -> None:
 
     @grp.command("emode")
     def emode(
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with [calibration.emode]."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with \\[calibration.emode]."),
         budget: float | None = typer.Option(None, "--budget", help="ES99 budget, fraction of the category's debt."),
         paths: int | None = typer.Option(None, "--paths", min=1, help="Depeg paths (default: the spec's risk.paths)."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the depeg paths."),

@@ -29,7 +29,7 @@ def liquidate(
     policy: str = typer.Option(
         "risk_weighted", "--policy", help="health_first, largest_first, risk_weighted or optimized."
     ),
-    step: str | None = typer.Option(None, "--step", help='Plan step, e.g. "5m" (default: the spec\'s [sim] step).'),
+    step: str | None = typer.Option(None, "--step", help='Plan step, e.g. "5m" (default: the spec\'s \\[sim] step).'),
     capacity: float | None = typer.Option(None, "--capacity", help="Repay liquidators can fund per step."),
     depth: float = typer.Option(1.0, "--depth", help="Depth multiplier on the slippage curve (0.3 in a crash)."),
     horizon: str | None = typer.Option(None, "--horizon", help="Horizon of the expected bad debt (default: plan)."),
@@ -39,7 +39,7 @@ def liquidate(
         False, "--compare-policies", help="Compare the policies in simulated crashes instead of planning."
     ),
     scenario: list[str] | None = typer.Option(
-        None, "--scenario", help="Named scenario to compare in (repeatable; default: the spec's [risk] scenarios)."
+        None, "--scenario", help="Named scenario to compare in (repeatable; default: the spec's \\[risk] scenarios)."
     ),
     replay: list[Path] | None = typer.Option(None, "--replay", help="Price file to replay (repeatable)."),
     gas: list[Path] | None = typer.Option(None, "--gas", help="Gas file (wei) for each --replay, in order."),

@@ -29,8 +29,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("margin")
     def margin(
-        portfolio: Path = typer.Argument(..., help="Positions CSV: instrument, kind, strike, expiry, quantity[, vol]."),
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML ([options] section)."),
+        portfolio: Path = typer.Argument(..., help="Positions CSV (instrument, kind, strike, expiry, quantity, vol)."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML (\\[options] section)."),
         prices: Path | None = typer.Option(None, "--prices", help="Price history of the underlying."),
         as_json: bool = JSON_OPTION,
     ) -> None:
