@@ -58,6 +58,10 @@ def _register() -> None:
 
     _stress.register(app)
 
+    from solvency.cli import liquidate as _liquidate
+
+    _liquidate.register(app)
+
     from solvency.cli import backtest as _backtest
 
     _backtest.register(app)

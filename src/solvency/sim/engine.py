@@ -64,6 +64,8 @@ class Engine:
         self.setup = setup
         self.step = int(step)
         self.policy = get_policy(policy)
+        if self.policy.for_setup is not None:  # a policy that needs the market's curves or rules
+            self.policy = self.policy.for_setup(self.policy, setup)
         self.use_numba = _jit.ENABLED if use_numba is None else bool(use_numba and _jit.ENABLED)
         book = setup.book
         if engine == "fast":
@@ -189,7 +191,16 @@ class Engine:
             size_fn,
             self.policy.param_array(),
         )
-        outputs = (out.bad_debt, out.insolvent, out.liquidations, out.volume, out.repaid, out.reached, shortfall)
+        outputs = (
+            out.bad_debt,
+            out.insolvent,
+            out.liquidations,
+            out.volume,
+            out.repaid,
+            out.reached,
+            out.slippage,
+            shortfall,
+        )
         if self.kind == "sorted":
             head = (
                 prices,

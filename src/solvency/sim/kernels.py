@@ -30,6 +30,7 @@ from solvency._jit import jit
 from solvency.market.liquidity import cost, impact
 from solvency.sim.mechanics import PRICE_FLOOR
 from solvency.sim.policy import (
+    CTX_ASSET,
     CTX_CAPACITY,
     CTX_CAPACITY_LEFT,
     CTX_DEPTH,
@@ -258,7 +259,10 @@ def _heap_pop(heap: np.ndarray, base: int, n: int, key: np.ndarray) -> int:
 
 
 @jit
-def _fill_ctx(ctx: np.ndarray, sigma: float, depth: float, sold: float, oracle: float, market: float) -> None:
+def _fill_ctx(
+    ctx: np.ndarray, asset: int, sigma: float, depth: float, sold: float, oracle: float, market: float
+) -> None:
+    ctx[CTX_ASSET] = asset
     ctx[CTX_SIGMA] = sigma
     ctx[CTX_DEPTH] = depth
     ctx[CTX_SOLD] = sold
@@ -419,6 +423,7 @@ def run_sorted(
     volume: np.ndarray,
     repaid: np.ndarray,
     reached: np.ndarray,
+    slippage: np.ndarray,
     shortfall: np.ndarray,
 ) -> None:
     """Single-collateral engine (see the module docstring); results are written into the output arrays."""
@@ -463,6 +468,7 @@ def run_sorted(
         n_liq = 0
         vol = 0.0
         rep = 0.0
+        slip = 0.0
         for t in range(n_points):
             _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency)
             gas = gas_native[t] * (mh[t, gas_asset] if gas_asset >= 0 else cfg[F_NATIVE_PRICE])
@@ -542,7 +548,7 @@ def run_sorted(
                     i = elig[k]
                     a = pos_asset[i]
                     cv = cur_c[i] * oh[t, a]
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
                     if builtin > 0:
                         neg_scores[k] = -_builtin_score(builtin, cv * lt[i], cur_d[i])
                     else:
@@ -565,7 +571,7 @@ def run_sorted(
                     bonus = lb[i]
                     factor = _close_factor(adj / di, cv, di, cfg)
                     max_repay = factor * di
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cm)
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], o, cm)
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, ci * cm, max_repay, ctx, pparams)
                     repay, seize, size = _liquidation(
                         ci, di, o, bonus, factor, want, max_repay, capacity, cfg, prices[p, t, a],
@@ -575,6 +581,7 @@ def run_sorted(
                         continue
                     cur_c[i] = 0.0 if seize == ci else ci - seize
                     cur_d[i] = di - repay
+                    slip += cost(kinds[a], cparams[a], depths[a], sold[a] + size) - cost_s[a]
                     _record_sale(p, t, a, size, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                     capacity -= repay
                     n_liq += 1
@@ -617,6 +624,7 @@ def run_sorted(
         volume[p] = vol
         repaid[p] = rep
         reached[p] = n_reached
+        slippage[p] = slip
 
 
 @jit
@@ -705,6 +713,7 @@ def run_general(
     volume: np.ndarray,
     repaid: np.ndarray,
     reached: np.ndarray,
+    slippage: np.ndarray,
     shortfall: np.ndarray,
 ) -> None:
     """Any book (multi-collateral positions included): every alive position examined every step."""
@@ -743,6 +752,7 @@ def run_general(
         n_liq = 0
         vol = 0.0
         rep = 0.0
+        slip = 0.0
         for t in range(n_points):
             lo = _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency)
             ns = 0
@@ -779,7 +789,7 @@ def run_general(
                 for k in range(ne):
                     i = elig[k]
                     cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, lt, single[i], primary[i])
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
                     if builtin > 0:
                         neg_scores[k] = -_builtin_score(builtin, adj, d[i])
                     else:
@@ -799,7 +809,7 @@ def run_general(
                     bonus = lb[i, a]
                     factor = _close_factor(adj / di, ci * o, di, cfg)
                     max_repay = factor * di
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], o, cur_m[a])
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, mv, max_repay, ctx, pparams)
                     repay, seize, size = _liquidation(
                         ci, di, o, bonus, factor, want, max_repay, capacity, cfg, prices[p, t, a],
@@ -809,6 +819,7 @@ def run_general(
                         continue
                     c[i, a] = 0.0 if seize == ci else ci - seize
                     d[i] = di - repay
+                    slip += cost(kinds[a], cparams[a], depths[a], sold[a] + size) - cost_s[a]
                     _record_sale(p, t, a, size, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                     capacity -= repay
                     n_liq += 1
@@ -839,3 +850,4 @@ def run_general(
         volume[p] = vol
         repaid[p] = rep
         reached[p] = n_seen
+        slippage[p] = slip

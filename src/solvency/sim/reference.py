@@ -14,6 +14,7 @@ import numpy as np
 
 from solvency.sim.mechanics import PRICE_FLOOR, SimSetup
 from solvency.sim.policy import (
+    CTX_ASSET,
     CTX_CAPACITY,
     CTX_CAPACITY_LEFT,
     CTX_DEPTH,
@@ -164,6 +165,7 @@ def run_reference(setup: SimSetup, prices: np.ndarray, step: int, policy: Liquid
                     out.liquidations[p] += 1
                     out.volume[p] += seize * o
                     out.repaid[p] += repay
+                    out.slippage[p] += size - proceeds
                     if _eligible(c, d, np.array([i]), window, lt, single, primary)[0]:
                         again.append(i)
                 elig = np.array(again, dtype=np.int64)
@@ -251,6 +253,7 @@ def _fill(
     oracle: np.ndarray,
     market: np.ndarray,
 ) -> None:
+    ctx[CTX_ASSET] = a
     ctx[CTX_SIGMA] = sigma_step[a]
     ctx[CTX_DEPTH] = setup.curves[a].depth
     ctx[CTX_SOLD] = sold[a]
