@@ -30,6 +30,7 @@ def one(path: Path) -> dict[str, Any]:
         "runtime_s": r.runtime_s,
         "paths": r.sensitivity["model"]["paths"],
         "evaluations": len(r.frontier.evaluations),
+        "ladder_rows": len(r.ladder.rows),
         "liquidation_threshold": r.params.liquidation_threshold,
         "ltv": r.params.ltv,
         "liquidation_bonus": r.params.liquidation_bonus,

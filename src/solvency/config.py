@@ -350,6 +350,10 @@ class CalibrationSpec(_Section):
     )
     liquidated_at_once: float = Field(0.9, gt=0, le=1, description="Chaos: share of the extreme amount sold at once")
     extreme_drop: float | None = Field(None, gt=0, lt=1, description="Chaos extreme drop; None = the scenarios'")
+    depth_ratio: float = Field(2.0, gt=1, le=16, description="ratio between the depth nodes of the LT ladder")
+    depth_top_slippage: float = Field(
+        0.10, gt=0, lt=1, description="ladder top: the book's collateral sells within this slippage (stressed)"
+    )
     regime_depth: dict[str, float] = Field(
         default_factory=lambda: {"calm": 1.0, "normal": 1.0, "stressed": 0.75, "crisis": 0.5},
         description="depth multiplier per regime for the oracle's target table",

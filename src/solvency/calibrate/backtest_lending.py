@@ -2,12 +2,13 @@
 
 **Procedure (no peeking).**
 
-1. The LT frontier ``LT*(σ)`` is computed once on the calibrator's absolute σ grid
-   (:meth:`~solvency.calibrate.setup.CalibrationSetup.frontier`). It depends on the market's book shape, depth,
-   mechanics and stress model — none of which come from the price history — and on σ, so reading it at σ_t is
-   exactly what re-running the search at date t would return (the search is deterministic given σ, and the σ grid
-   does not depend on the data). The bonus needs no history either. Gas is valued at the first calibration date's
-   price. This is what makes eight years of weekly re-calibration take seconds.
+1. The market's LT frontier ``LT*(σ)`` is read once off the calibrator's LT surface on the absolute σ grid and
+   depth ladder (:meth:`~solvency.calibrate.setup.CalibrationSetup.ladder`, :mod:`~solvency.calibrate.ladder`),
+   at the market's depth. It depends on the market's book shape, depth, mechanics and stress model — none of which
+   come from the price history — and on σ, so reading it at σ_t is exactly what re-running the search at date t
+   would return (the search is deterministic given σ, and neither grid depends on the data). The bonus needs no
+   history either. Gas is valued at the first calibration date's price. This is what makes eight years of weekly
+   re-calibration take seconds.
 2. Every ``rebalance`` (default 7 days) from the first date with ``warmup`` of history: σ_t from the vol model on
    the prices *up to and including t* only; target parameters from the frontier (LT), the buffer (LTV) and the
    bonus; the parameters in force move toward the target by one steward step (≤ 0.5 pp per parameter, LTV down
@@ -293,10 +294,11 @@ def backtest_lending(
     s_first = float(history["close"].loc[: dates[0]].iloc[-1])
     setup = prepare(spec, budget=None, s0=s_first, paths=paths, seed=seed)
     sigmas = [annual_sigma(history.loc[:date], cal.vol_model, horizon)[0] for date in dates]
-    # The staircase's value at a node depends only on the nodes below it, so computing it up to the largest σ
-    # the walk meets gives the same numbers as the whole grid.
-    frontier = setup.frontier(setup.sigmas(up_to=max(sigmas)), progress=lambda d, t: tick("LT frontier", d, t))
-    lb_cal = setup.lb()
+    # The staircase's value at a cell depends only on the cells at lower σ and greater depth, so computing it up
+    # to the largest σ the walk meets gives the same numbers as the whole grid.
+    ladder = setup.ladder(setup.sigmas(up_to=max(sigmas)), progress=lambda d, t: tick("LT surface", d, t))
+    frontier = setup.read(ladder)
+    lb_cal = frontier.lb
     cur = spec.current
     static = Params(cur.ltv, cur.liquidation_threshold, cur.liquidation_bonus, 1.0, 1.0)
     in_force = static

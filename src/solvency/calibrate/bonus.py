@@ -150,7 +150,8 @@ def liquidation_bonus(
     gas_cost
         Gas of one liquidation at the normal gas price, quote units (multiplied by each condition's factor).
     depth_multiplier
-        Extra depth multiplier on top of each condition's (regimes, sensitivity).
+        Multiplier of ``depth`` on top of each condition's (the calibrator's ``depth`` is the market's curve
+        shape, so it passes the absolute depth, :mod:`~solvency.calibrate.ladder`).
     lb_max
         Conditions needing more are reported as unmet (see the module docstring); the cap itself is applied by
         the caller (:func:`solvency.calibrate.invariants.enforce`).

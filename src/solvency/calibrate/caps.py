@@ -87,7 +87,8 @@ def supply_caps(
     Parameters
     ----------
     depth_multiplier
-        Extra depth multiplier on top of each condition's (sensitivity runs).
+        Multiplier of ``depth`` on top of each condition's (the calibrator's ``depth`` is the market's curve
+        shape, so it passes the absolute depth, :mod:`~solvency.calibrate.ladder`).
     """
     if not conditions:
         raise SolvencyInputError("need at least one stress condition for the caps")

@@ -17,8 +17,9 @@ assumes it, so the answer is exact for any feasibility set.
 ``σ_k = sigma_min · sigma_ratio^k`` with ``LT*(σ_0) = R(LT_max, F_0)`` and ``LT*(σ_k) = R(LT*(σ_{k−1}), F_k)``.
 By construction ``LT*`` never rises with σ, whatever the simulation does, and (since ``R`` is monotone in the
 start and in the feasible set) a larger budget never lowers it. Between nodes LT is interpolated linearly in
-``ln σ`` (the way the oracle interpolates its target table). The same recursion over regimes (ordered by their
-depth multiplier) makes a more severe regime never raise LT.
+``ln σ`` (the way the oracle interpolates its target table). :mod:`~solvency.calibrate.ladder` stacks such
+frontiers on an absolute ladder of depths, each row capped by the deeper one inside this recursion, so that LT
+never falls with depth either.
 
 **Speed, exactly.** Two shortcuts that never change a result:
 
@@ -334,14 +335,16 @@ def search_down(
     *,
     guess: float | None = None,
 ) -> tuple[float, list[Evaluation], bool]:
-    """The highest feasible grid LT at or below ``start``: bracket from a guess, gallop, then bisect.
+    """The highest feasible grid LT at or below ``start``: test a guess, then bisect up or walk down.
 
     The first test is at ``guess`` (default ``start``; clipped to ``start``). If it is feasible the answer lies
-    between it and ``start`` and is found by bisection; if not, the search gallops down 1, 2, 4, … grid steps
-    until a feasible point and bisects between it and the last infeasible one. Bisection relies on bad debt
-    being non-decreasing in LT between the bracketing points (as it is in practice, and as the brief for this
-    search states); whatever the simulation does, the result never exceeds ``start`` — the property that keeps
-    the frontier monotone in σ.
+    between it and ``start`` and is found by bisection (which relies on bad debt being non-decreasing in LT
+    between the bracketing points, as it is in practice); if not, the search walks down one grid step at a time
+    and returns the first feasible point. Walking rather than galloping costs no feasible evaluation beyond the
+    answer's — infeasible candidates are cheap, the early stop ends them after a few dozen paths, while every
+    feasible one simulates all its paths — and finds the highest feasible point below the guess whatever the
+    simulation does. In every case the result never exceeds ``start`` — the property that keeps the frontier
+    monotone in σ and the LT surface monotone in depth.
 
     Returns ``(lt, evaluations, found)``; when nothing down to the lowest grid point is feasible, the lowest is
     returned with ``found = False``.
@@ -355,18 +358,12 @@ def search_down(
         evaluations.append(ev)
         return ev.feasible
 
-    if test(first):
-        good, bad = first, top + 1  # top + 1: above the start, never allowed
-    else:
-        bad, jump = first, 1
-        while True:
-            i = max(bad - jump, 0)
+    if not test(first):
+        for i in range(first - 1, -1, -1):
             if test(i):
-                good = i
-                break
-            if i == 0:
-                return float(grid[0]), evaluations, False
-            bad, jump = i, jump * 2
+                return float(grid[i]), evaluations, True
+        return float(grid[0]), evaluations, False
+    good, bad = first, top + 1  # top + 1: above the start, never allowed
     while bad - good > 1:
         mid = (good + bad) // 2
         if test(mid):
@@ -388,7 +385,8 @@ def sigma_nodes(sigma_min: float, ratio: float, sigma_max: float, *, up_to: floa
 
 @dataclass
 class Frontier:
-    """``LT*(σ)`` on the σ grid for one bonus and one depth (see the module docstring).
+    """``LT*(σ)`` on the σ grid for one bonus and one depth (see the module docstring and
+    :mod:`~solvency.calibrate.ladder`, which stacks them over depth).
 
     Attributes
     ----------
@@ -399,7 +397,8 @@ class Frontier:
     lb
         Liquidation bonus the candidates were simulated with.
     depth
-        Depth multiplier of the model's curve the frontier was computed for (relative to the model's).
+        Depth the frontier is for: quote units that sell at 1 % average slippage, unstressed
+        (:func:`~solvency.calibrate.ladder.market_depth`); None when not stated.
     evaluations
         Every candidate simulated, in order.
     """
@@ -408,7 +407,7 @@ class Frontier:
     lts: np.ndarray
     found: np.ndarray
     lb: float
-    depth: float = 1.0
+    depth: float | None = None
     evaluations: list[Evaluation] = field(default_factory=list)
 
     def lt_at(self, sigma: float) -> float:
@@ -428,13 +427,18 @@ class Frontier:
             return float(self.lts[0])
         return float(np.interp(math.log(sigma), np.log(self.sigmas), self.lts))
 
+    def found_at(self, sigma: float) -> bool:
+        """Whether the budget was met at the σ nodes :meth:`lt_at` reads for ``sigma`` (one or two)."""
+        i = int(np.searchsorted(self.sigmas, sigma * (1 - 1e-12)))
+        return bool(self.found[max(i - 1, 0) : i + 1].all())
+
     def to_dict(self) -> dict[str, object]:
         return {
             "sigma": [float(s) for s in self.sigmas],
             "liquidation_threshold": [float(x) for x in self.lts],
             "budget_met": [bool(f) for f in self.found],
             "liquidation_bonus": self.lb,
-            "depth_multiplier": self.depth,
+            "depth": self.depth,
         }
 
 
@@ -447,8 +451,9 @@ def lt_frontier(
     *,
     start: float,
     ceiling: Sequence[float] | None = None,
-    depth: float = 1.0,
+    depth: float | None = None,
     share: float = 1.0,
+    known: Frontier | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Frontier:
     """The staircase ``LT*(σ_k) = R(min(LT*(σ_{k−1}), ceiling_k), F_k)`` from ``LT*(σ_{−1}) = start``.
@@ -456,15 +461,33 @@ def lt_frontier(
     Parameters
     ----------
     ceiling
-        Optional per-node upper bound (another frontier's values, e.g. a less severe regime's), applied inside
-        the recursion so that this frontier never exceeds it.
+        Optional per-node upper bound (the deeper row's values in :mod:`~solvency.calibrate.ladder`), applied
+        inside the recursion so that this frontier never exceeds it. It also guides the search: the first guess
+        at node ``k`` is this row's answer at ``k − 1`` lowered by the ceiling's own step down from ``k − 1`` to
+        ``k`` (rows of nearby depths fall alike with σ).
+    depth
+        Depth the frontier is for (recorded).
+    known
+        The same staircase already computed on a prefix of ``sigmas``: its nodes are taken as they are and the
+        recursion continues from its last one (extending a frontier to higher σ).
     """
     sig = np.asarray(sigmas, dtype="float64")
     lts = np.empty(sig.size)
     found = np.zeros(sig.size, dtype=bool)
     evaluations: list[Evaluation] = []
     current = float(start)
+    n_known = 0
+    if known is not None:
+        n_known = known.sigmas.size
+        if n_known > sig.size or not np.array_equal(known.sigmas, sig[:n_known]):
+            raise SolvencyInputError("a known frontier must be computed on a prefix of the σ nodes")
+        lts[:n_known], found[:n_known] = known.lts, known.found
+        evaluations.extend(known.evaluations)
+        if n_known:
+            current = float(known.lts[-1])
     for k, s in enumerate(sig):
+        if k < n_known:
+            continue
         top = current if ceiling is None else min(current, float(ceiling[k]))
         prices = paths.prices(float(s), model.shape.s0)
         order = severity_order(prices)
@@ -473,8 +496,10 @@ def lt_frontier(
             return evaluate(model, p, lt, lb, sigma=s, order=o, share=share)
 
         guess = None
-        if k >= 2:  # the last step's fall again: the frontier is close to linear in ln σ between nodes
-            guess = top - 1.5 * max(0.0, float(lts[k - 2] - lts[k - 1]))
+        if ceiling is not None and k >= 1:
+            guess = float(lts[k - 1]) + float(ceiling[k]) - float(ceiling[k - 1])
+        elif k >= 2:  # the last step's fall again (an optimistic guess: walking down from it is cheap)
+            guess = top - max(0.0, float(lts[k - 2] - lts[k - 1]))
         current, evs, ok = search_down(top, grid, feasible, guess=guess)
         lts[k], found[k] = current, ok
         evaluations.extend(evs)

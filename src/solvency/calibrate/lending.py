@@ -6,22 +6,24 @@
    σ from :func:`solvency.market.volatility.volatility` over ``[risk] horizon`` with ``[calibration] vol_model``,
    annualised; the start price is the last close.
 2. **Liquidation bonus** from the stress scenarios (:mod:`~solvency.calibrate.bonus`).
-3. **Liquidation threshold**: the frontier ``LT*(σ)`` on an absolute σ grid, searched on common-random-number
-   stress paths with the simulator's engine (:mod:`~solvency.calibrate.frontier`), read at the market's σ —
-   ES99 of bad debt over the horizon within ``budget × debt``.
+3. **Liquidation threshold**: the LT surface ``LT*(σ, D)`` on an absolute σ grid and an absolute depth ladder,
+   searched on common-random-number stress paths with the simulator's engine (:mod:`~solvency.calibrate.frontier`,
+   :mod:`~solvency.calibrate.ladder`), read at the market's σ and depth — ES99 of bad debt over the horizon
+   within ``budget × debt``. By construction LT never rises with σ and never falls with depth.
 4. **LTV** = LT − buffer (:mod:`~solvency.calibrate.buffer`).
 5. **Caps** by the Chaos Labs method (:mod:`~solvency.calibrate.caps`).
 6. **Invariants** enforced and reported (:mod:`~solvency.calibrate.invariants`).
 7. **Evidence**: the recommendation and the parameters in force re-simulated on *all* paths (ES99, VaR95, LaR95,
    probability of bad debt); baselines (SmartLTV, Morpho Blue's LIF, the current parameters); sensitivity of LT
-   and caps to σ (×0.75/×1.25/×1.5, read off the frontier) and to depth (×0.5/×2, searched again); optionally
-   bad debt against LT at the market's σ (the frontier the demo plots).
+   and caps to σ (×0.75/×1.25/×1.5) and to depth (×0.5/×2), read off the same surface; optionally bad debt
+   against LT at the market's σ (the frontier the demo plots).
 8. **Transition plan** from the current parameters (:mod:`~solvency.calibrate.transition`).
 9. **E-mode** when the spec has ``[calibration.emode]`` (:mod:`~solvency.calibrate.emode`).
 
 Stress model of the LT search (stated once, used everywhere): ``[risk] paths`` paths over ``[risk] horizon`` in
 ``[calibration] step`` (default ``[sim] step``) steps; per-path Student-t volatility mixture with ν =
-``tail_df`` (:mod:`~solvency.calibrate.stress_paths`); depth × ``[liquidity] stress_multiplier``; the market's
+``tail_df`` (:mod:`~solvency.calibrate.stress_paths`); depth × ``[liquidity] stress_multiplier`` (the ladder's
+rows: the market's curve shape at each node's depth); the market's
 oracle, liquidators (capacity per ``[sim] step``, rescaled), close factor and impact recovery; the loan book with
 every borrower keeping its health factor as LT changes.
 """
@@ -42,16 +44,10 @@ from solvency.calibrate.bonus import BonusResult
 from solvency.calibrate.buffer import Buffer, ltv_buffer
 from solvency.calibrate.caps import CapResult, supply_caps
 from solvency.calibrate.emode import EModeResult, calibrate_emode
-from solvency.calibrate.frontier import (
-    Evaluation,
-    Frontier,
-    RiskModel,
-    evaluate,
-    search_down,
-    severity_order,
-)
+from solvency.calibrate.frontier import Evaluation, Frontier, evaluate, severity_order
 from solvency.calibrate.history import market_history
 from solvency.calibrate.invariants import Clamp, Params, check, enforce
+from solvency.calibrate.ladder import DEPTH_SLIPPAGE, DepthLadder
 from solvency.calibrate.setup import annual_sigma, market_spec, prepare
 from solvency.calibrate.stress import StressCondition
 from solvency.calibrate.transition import TransitionStep, transition_plan
@@ -85,7 +81,11 @@ class LendingCalibration:
     sigma
         Annualised volatility the LT was read at; ``sigma_info`` says how it was measured.
     frontier
-        ``LT*(σ)`` on the σ grid (the staircase) for the recommended bonus.
+        The market's ``LT*(σ)`` on the σ grid: the LT surface read at its depth (interpolated between the two
+        ladder rows around it, capped by ``LT·(1+LB) ≤ max_lt_bonus`` for the recommended bonus).
+    ladder
+        The LT surface: one staircase over σ per depth node, from the ladder's top down to the market's row
+        (to the row below ×0.5 depth with depth sensitivity).
     risk, risk_current
         The recommendation and the current parameters simulated on all paths at σ.
     bonus, caps, buffer
@@ -112,6 +112,7 @@ class LendingCalibration:
     budget: float
     debt_total: float
     frontier: Frontier
+    ladder: DepthLadder
     risk: Evaluation
     risk_current: Evaluation
     bonus: BonusResult
@@ -169,9 +170,16 @@ class LendingCalibration:
     def summary(self) -> str:
         """A few lines for humans."""
         p, c = self.params, self.current
+        d = self.sensitivity["depth"]
+        where = (
+            f"above the ladder's top {d['node_below']:,.0f}: calibrated as the top node"
+            if d["above_top"]
+            else f"between ladder nodes {d['node_below']:,.0f} and {d['node_above']:,.0f} (weight {d['weight']:.2f})"
+        )
         lines = [
             f"{self.market} ({self.asset}/{self.quote}): σ = {self.sigma:.1%} ({self.sigma_info['model']}, "
             f"{self.sigma_info['horizon']}), budget ES99 ≤ {self.budget:.2%} of debt {self.debt_total:,.0f}",
+            f"  depth: {d['depth']:,.0f} {self.quote} sells within {DEPTH_SLIPPAGE:.0%} average slippage, {where}",
             f"  recommended LTV {p.ltv:.2%}  LT {p.liquidation_threshold:.2%}  LB {p.liquidation_bonus:.2%}  "
             f"supply cap {p.supply_cap:,.0f}  borrow cap {p.borrow_cap:,.0f}",
             f"  current     LTV {c.ltv:.2%}  LT {c.liquidation_threshold:.2%}  LB {c.liquidation_bonus:.2%}",
@@ -234,7 +242,8 @@ def calibrate_lending(
     lt_curve
         LT values at which to report bad debt at the market's σ on all paths (the demo's frontier plot).
     depth_sensitivity
-        Search LT again at depth ×0.5 and ×2 (two more searches).
+        Report LT, LB and caps at depth ×0.5 and ×2, read off the LT surface (one more ladder row, below the
+        market's).
     emode
         Calibrate the spec's ``[calibration.emode]`` category too, when there is one.
     progress
@@ -273,13 +282,24 @@ def calibrate_lending(
     lb = setup.lb()
     model = setup.model()
     start = setup.lt_start(lb)
-    bound = cal.max_lt_bonus / (1.0 + lb)
-    frontier = setup.frontier(
-        setup.sigmas(up_to=sigma * max(SIGMA_MULTIPLIERS)), progress=lambda d, t: tick("LT frontier", d, t)
+    market_depth = setup.market_depth
+    ladder = setup.ladder(
+        setup.sigmas(up_to=sigma),
+        lowest=market_depth * (min(DEPTH_MULTIPLIERS) if depth_sensitivity else 1.0),
+        progress=lambda d, t: tick("LT surface", d, t),
     )
+    # σ sensitivity reads above the market's σ: only the two rows around the market go that far
+    setup.extend(ladder, setup.sigmas(up_to=sigma * max(SIGMA_MULTIPLIERS)), progress=lambda d, t: tick("σ", d, t))
+    frontier = setup.read(ladder)
     lt_raw = frontier.lt_at(sigma)
-    top_grid = float(grid[grid <= start + 1e-12][-1])
-    binding = "budget" if lt_raw < top_grid - 1e-12 else ("lt_max" if cal.lt_max <= bound else "lt_times_one_plus_lb")
+    # What stopped LT: the budget, unless LT sits where the rows around the market would stand without it (each
+    # row's highest grid LT under its own LT·(1+LB_k) bound, read like the frontier) — then lt_max or that bound.
+    (j, w), top = setup.nodes.bracket(market_depth), setup.nodes.top
+    low, high = (float(grid[grid <= setup.lt_start(ladder.rows[k].lb) + 1e-12][-1]) for k in (j, min(j + 1, top)))
+    if lt_raw < min(low + w * (high - low), start) - 1e-9:
+        binding = "budget"
+    else:
+        binding = "lt_max" if lt_raw >= cal.lt_max - 1e-9 else "lt_times_one_plus_lb"
     depth, conditions, step, stress = setup.depth, setup.conditions, setup.step, setup.stress
 
     ltv_h = parse_duration(cal.ltv_horizon)
@@ -292,6 +312,7 @@ def calibrate_lending(
         lt=lt_raw,
         liquidated_at_once=cal.liquidated_at_once,
         extreme_drop=cal.extreme_drop,
+        depth_multiplier=market_depth,
     )
     lb_raw = bonus.needed if cal.liquidation_bonus is None else cal.liquidation_bonus
     raw = Params(buffer.ltv, lt_raw, lb_raw, caps.supply_cap, caps.borrow_cap)
@@ -346,7 +367,7 @@ def calibrate_lending(
         buf_m = ltv_buffer(lt_m, s, horizon=ltv_h, coverage=cal.ltv_coverage, tail_df=cal.tail_df)
         cap_m = supply_caps(
             shape, depth, conditions, bonus=lb, lt=lt_m, liquidated_at_once=cal.liquidated_at_once,
-            extreme_drop=cal.extreme_drop,
+            extreme_drop=cal.extreme_drop, depth_multiplier=market_depth,
         )  # fmt: skip
         sens_sigma.append(
             {
@@ -361,26 +382,19 @@ def calibrate_lending(
     sens_depth = []
     if depth_sensitivity:
         for m in DEPTH_MULTIPLIERS:
-            lb_m = setup.lb(m)
-            model_m = setup.model(m)
-            start_m = setup.lt_start(lb_m)
-            if m < 1.0:  # thinner liquidity: the search starts from the base LT (it is not expected to rise)
-                start_m = min(start_m, lt_raw)
-
-            def at(x: float, mm: RiskModel = model_m, b: float = lb_m) -> Evaluation:
-                return evaluate(mm, prices_now, x, b, sigma=sigma, order=order, share=cal.search_share)
-
-            lt_m, _, found_m = search_down(start_m, grid, at, guess=lt_raw)
+            fr_m = setup.read(ladder, m)
+            lt_m = fr_m.lt_at(sigma)
             cap_m = supply_caps(
-                shape, depth, conditions, bonus=lb_m, lt=lt_m, liquidated_at_once=cal.liquidated_at_once,
-                extreme_drop=cal.extreme_drop, depth_multiplier=m,
+                shape, depth, conditions, bonus=fr_m.lb, lt=lt_m, liquidated_at_once=cal.liquidated_at_once,
+                extreme_drop=cal.extreme_drop, depth_multiplier=market_depth * m,
             )  # fmt: skip
             sens_depth.append(
                 {
                     "multiplier": m,
+                    "depth": market_depth * m,
                     "liquidation_threshold": lt_m,
-                    "liquidation_bonus": lb_m,
-                    "budget_met": found_m,
+                    "liquidation_bonus": fr_m.lb,
+                    "budget_met": fr_m.found_at(sigma),
                     "supply_cap": cap_m.supply_cap,
                     "borrow_cap": cap_m.borrow_cap,
                 }
@@ -424,8 +438,18 @@ def calibrate_lending(
     }
     sensitivity = {
         "sigma": {"base": sigma, **sigma_info, "points": sens_sigma},
-        "depth": {"stress_multiplier": stress, "points": sens_depth},
+        "depth": {
+            "stress_multiplier": stress,
+            "depth": market_depth,
+            "depth_slippage": DEPTH_SLIPPAGE,
+            "node_below": setup.nodes.value(j),
+            "node_above": None if j >= setup.nodes.top else setup.nodes.value(j + 1),
+            "weight": w,
+            "above_top": j >= setup.nodes.top,
+            "points": sens_depth,
+        },
         "frontier": frontier.to_dict(),
+        "ladder": ladder.to_dict(),
         "lt_curve": [
             {
                 "liquidation_threshold": ev.lt,
@@ -478,6 +502,7 @@ def calibrate_lending(
         budget=budget,
         debt_total=shape.debt_total,
         frontier=frontier,
+        ladder=ladder,
         risk=final,
         risk_current=risk_current,
         bonus=bonus,

@@ -2,7 +2,13 @@
 
 :func:`prepare` builds a :class:`CalibrationSetup` once; :func:`~solvency.calibrate.lending.calibrate_lending`, the
 oracle's target table (:mod:`~solvency.calibrate.table`) and the walk-forward backtest
-(:mod:`~solvency.calibrate.backtest_lending`) read the frontier, the bonus and the caps off it.
+(:mod:`~solvency.calibrate.backtest_lending`) read the LT surface (:meth:`CalibrationSetup.ladder`), the bonus and
+the caps off it.
+
+Depth is absolute throughout (:mod:`~solvency.calibrate.ladder`): ``depth`` arguments are quote units that sell at
+1 % average slippage, the market's own being :attr:`CalibrationSetup.market_depth`; the market's curve enters the
+bonus, the caps and the ladder through its *shape* (the curve in units of its own depth), so a deeper copy of a
+market shares every number that does not depend on its depth.
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ import pandas as pd
 
 from solvency.calibrate.bonus import BonusResult, PowerLawDepth, gas_cost_quote, liquidation_bonus
 from solvency.calibrate.frontier import BookShape, Frontier, RiskModel, lt_frontier, lt_grid, sigma_nodes
+from solvency.calibrate.ladder import DepthLadder, DepthNodes, market_depth
 from solvency.calibrate.stress import StressCondition, stress_conditions
 from solvency.calibrate.stress_paths import StressPaths
 from solvency.config import MarketSpec, load_market
 from solvency.errors import SolvencyInputError
-from solvency.market.liquidity import curve_from_spec
+from solvency.market.liquidity import LiquidityCurve, curve_from_spec
 from solvency.market.volatility import volatility
 from solvency.sim.book import LoanBook
 from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel, OracleModel
@@ -67,15 +74,24 @@ def impact_half_life(spec: MarketSpec) -> int | None:
     return None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery)
 
 
-def risk_model(spec: MarketSpec, shape: BookShape, *, budget: float, step: int, depth: float) -> RiskModel:
-    """The engine's view of the market for the LT search (depth multiplier applied to the spec's curve)."""
+def risk_model(
+    spec: MarketSpec,
+    shape: BookShape,
+    *,
+    budget: float,
+    step: int,
+    depth: float,
+    curve: LiquidityCurve | None = None,
+) -> RiskModel:
+    """The engine's view of the market for the LT search: ``curve`` (default the spec's) × depth multiplier
+    ``depth``."""
     ls = spec.liquidators
     token = ls.gas_token.upper()
     is_gas = ALIASES.get(spec.asset.upper(), spec.asset.upper()) == token
     sim_step = parse_duration(spec.sim.step)
     return RiskModel(
         shape=shape,
-        curve=curve_from_spec(spec.liquidity).stressed(depth),
+        curve=(curve_from_spec(spec.liquidity) if curve is None else curve).stressed(depth),
         oracle=oracle_model(spec),
         liquidators=LiquidatorModel(
             latency=parse_duration(ls.latency),
@@ -122,8 +138,14 @@ class CalibrationSetup:
         The loan book in force, its reduction to debts and health factors, the start price.
     horizon, step
         Stress horizon and path step (seconds).
-    conditions, depth, gas
-        Stress conditions, the power law fitted to the depth curve, one liquidation's gas (quote, normal price).
+    conditions, gas
+        Stress conditions, one liquidation's gas (quote, normal price).
+    unit_curve, market_depth, depth
+        The market's curve in units of its own depth (its shape, :meth:`LiquidityCurve.in_units`), that depth
+        (quote units at 1 %, :func:`~solvency.calibrate.ladder.market_depth`), and the power law fitted to the
+        shape — its depth multipliers are absolute depths.
+    nodes
+        The depth ladder (its top from the book, ``[calibration] depth_ratio`` and ``depth_top_slippage``).
     paths
         Common-random-number stress paths.
     grid
@@ -138,8 +160,11 @@ class CalibrationSetup:
     horizon: int
     step: int
     conditions: list[StressCondition]
-    depth: PowerLawDepth
     gas: float
+    unit_curve: LiquidityCurve
+    market_depth: float
+    depth: PowerLawDepth
+    nodes: DepthNodes
     paths: StressPaths
     grid: np.ndarray
 
@@ -148,8 +173,8 @@ class CalibrationSetup:
         """Depth multiplier of the LT search (``[liquidity] stress_multiplier``)."""
         return self.spec.liquidity.stress_multiplier
 
-    def bonus(self, depth_multiplier: float = 1.0) -> BonusResult:
-        """The bonus the stress conditions need at ``depth_multiplier`` × the market's depth."""
+    def bonus(self, depth: float | None = None) -> BonusResult:
+        """The bonus the stress conditions need at ``depth`` (default the market's)."""
         cal, cur = self.spec.calibration, self.spec.current
         return liquidation_bonus(
             self.shape,
@@ -162,22 +187,25 @@ class CalibrationSetup:
             oracle_deviation=self.spec.oracle.deviation,
             typical_quantile=cal.typical_quantile,
             concurrent=cal.lb_concurrent,
-            depth_multiplier=depth_multiplier,
+            depth_multiplier=self.market_depth if depth is None else depth,
             lb_max=cal.lb_max,
         )
 
-    def lb(self, depth_multiplier: float = 1.0) -> float:
-        """The bonus used in simulations: ``[calibration] liquidation_bonus`` when given, else the needed one
-        capped at ``lb_max``."""
+    def lb(self, depth: float | None = None) -> float:
+        """The bonus used in simulations at ``depth`` (default the market's): ``[calibration] liquidation_bonus``
+        when given, else the needed one capped at ``lb_max``."""
         cal = self.spec.calibration
         if cal.liquidation_bonus is not None:
             return cal.liquidation_bonus
-        return min(self.bonus(depth_multiplier).needed, cal.lb_max)
+        return min(self.bonus(depth).needed, cal.lb_max)
 
-    def model(self, depth_multiplier: float = 1.0) -> RiskModel:
-        """The engine's view of the market with depth × ``stress_multiplier × depth_multiplier``."""
+    def model(self, depth: float | None = None) -> RiskModel:
+        """The engine's view of the market in stress: its own curve × ``stress_multiplier`` (``depth`` None), or
+        its shape at ``depth`` × ``stress_multiplier`` (a ladder row)."""
+        if depth is None:
+            return risk_model(self.spec, self.shape, budget=self.budget, step=self.step, depth=self.stress)
         return risk_model(
-            self.spec, self.shape, budget=self.budget, step=self.step, depth=self.stress * depth_multiplier
+            self.spec, self.shape, budget=self.budget, step=self.step, depth=self.stress * depth, curve=self.unit_curve
         )
 
     def lt_start(self, lb: float) -> float:
@@ -194,24 +222,90 @@ class CalibrationSetup:
         self,
         sigmas: Sequence[float],
         *,
-        depth_multiplier: float = 1.0,
+        depth: float | None = None,
         ceiling: Sequence[float] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> Frontier:
-        """``LT*(σ)`` for the bonus and depth at ``depth_multiplier`` (see :func:`lt_frontier`)."""
-        lb = self.lb(depth_multiplier)
+        """``LT*(σ)`` for one depth and the bonus it needs (see :func:`lt_frontier`): the market's own curve when
+        ``depth`` is None, else its shape at ``depth`` (a row of :meth:`ladder`)."""
+        lb = self.lb(depth)
         return lt_frontier(
-            self.model(depth_multiplier),
+            self.model(depth),
             self.paths,
             lb,
             sigmas,
             self.grid,
             start=self.lt_start(lb),
             ceiling=ceiling,
-            depth=depth_multiplier,
+            depth=self.market_depth if depth is None else depth,
             share=self.spec.calibration.search_share,
             progress=progress,
         )
+
+    def ladder(
+        self,
+        sigmas: Sequence[float],
+        *,
+        lowest: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> DepthLadder:
+        """The LT surface on ``sigmas`` (a prefix of the σ grid) from the ladder's top down to the row that
+        brackets ``lowest`` (default the market's depth) from below (:mod:`~solvency.calibrate.ladder`)."""
+        nodes = self.nodes
+        bottom = nodes.below(self.market_depth if lowest is None else lowest)
+        ladder = DepthLadder(nodes)
+        n_rows, n_sig = nodes.top - bottom + 1, len(sigmas)
+        above = None
+        for r, k in enumerate(range(nodes.top, bottom - 1, -1)):
+            tick = None if progress is None else (lambda d, t, r=r: progress(r * n_sig + d, n_rows * n_sig))
+            row = self.frontier(sigmas, depth=nodes.value(k), ceiling=above, progress=tick)
+            ladder.rows[k] = row
+            above = row.lts
+        return ladder
+
+    def extend(
+        self,
+        ladder: DepthLadder,
+        sigmas: Sequence[float],
+        *,
+        multiplier: float = 1.0,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Continue the rows around this market's depth × ``multiplier`` (one or two) to the σ nodes ``sigmas``
+        (the ladder's nodes and more), the shallower capped by the deeper as in the ladder.
+
+        For reading σ above the ladder's nodes (sensitivity): the extension is monotone in σ and, between the two
+        rows, in depth; it is not capped by the rows further up, so the depth guarantee stops at the ladder's
+        own σ nodes.
+        """
+        nodes = ladder.nodes
+        j, _ = nodes.bracket(self.market_depth * multiplier)
+        ks = [j] if j >= nodes.top else [j + 1, j]
+        above = None
+        for r, k in enumerate(ks):
+            tick = None if progress is None else (lambda d, t, r=r: progress(r * t + d, len(ks) * t))
+            row = lt_frontier(
+                self.model(nodes.value(k)),
+                self.paths,
+                ladder.rows[k].lb,
+                sigmas,
+                self.grid,
+                start=self.lt_start(ladder.rows[k].lb),
+                ceiling=above,
+                depth=nodes.value(k),
+                share=self.spec.calibration.search_share,
+                known=ladder.rows[k],
+                progress=tick,
+            )
+            ladder.rows[k] = row
+            above = row.lts
+
+    def read(self, ladder: DepthLadder, multiplier: float = 1.0) -> Frontier:
+        """The frontier of this market with its depth × ``multiplier``, read off ``ladder`` with the bonus that
+        depth needs (interpolated in ``ln D`` between rows, capped so that ``LT·(1+LB) ≤ max_lt_bonus``)."""
+        depth = self.market_depth * multiplier
+        lb = self.lb(depth)
+        return ladder.frontier_at(depth, lb=lb, cap=self.lt_start(lb))
 
 
 def prepare(
@@ -236,6 +330,10 @@ def prepare(
     horizon = parse_duration(spec.calibration.horizon or spec.risk.horizon)
     step = parse_duration(cal.step or spec.sim.step)
     half_life = impact_half_life(spec)
+    curve = curve_from_spec(spec.liquidity)
+    depth_abs = market_depth(curve)
+    unit = curve.in_units(depth_abs)
+    unit_depth = PowerLawDepth.fit(unit)
     return CalibrationSetup(
         spec=spec,
         budget=budget,
@@ -245,8 +343,15 @@ def prepare(
         horizon=horizon,
         step=step,
         conditions=stress_conditions(cal.scenarios or spec.risk.scenarios, spec.asset, half_life=half_life),
-        depth=PowerLawDepth.fit(curve_from_spec(spec.liquidity)),
         gas=gas_cost_quote(spec.liquidators.gas_units, spec.liquidators.gas_price_gwei, gas_token_price(spec, s0)),
+        unit_curve=unit,
+        market_depth=depth_abs,
+        depth=unit_depth,
+        nodes=DepthNodes.for_book(
+            cal.depth_ratio,
+            collateral_value=float(loan_book.collateral.sum()) * s0,
+            stressed_unit_size=spec.liquidity.stress_multiplier * unit_depth.size_at(cal.depth_top_slippage),
+        ),
         paths=StressPaths(
             paths or spec.risk.paths,
             max(1, round(horizon / step)),

@@ -4,10 +4,10 @@ The oracle (:class:`solvency.oracle.targets.TableTargets`) reads a CSV with colu
 ``regime, sigma, ltv, liquidation_threshold, liquidation_bonus`` and interpolates linearly in σ within a regime.
 Each regime is the market with its depth multiplied by ``[calibration] regime_depth[regime]`` (liquidity
 evaporates in stress: 1, 1, 0.75, 0.5 by default, the interim model's cap multipliers); its rows are the LT
-frontier ``LT*(σ)`` on the calibrator's σ grid with that depth and the bonus that depth needs, the LTV buffer at
-each σ. Frontiers are computed from the deepest regime to the thinnest, each one capped by the one before
-inside the search recursion, so a more severe regime never gets a higher LT (nor a lower bonus: the bonus falls
-with depth).
+frontier ``LT*(σ)`` on the calibrator's σ grid read off the LT surface at that depth
+(:mod:`~solvency.calibrate.ladder`) with the bonus that depth needs, and the LTV buffer at each σ. The surface
+never lets LT fall with depth, so a more severe regime never gets a higher LT (nor a lower bonus: the bonus falls
+with depth), and the ``normal`` regime's row at the market's σ is what ``solvency calibrate lending`` recommends.
 
 Produce it with ``solvency calibrate lending --market M.toml --table OUT.csv`` (or :func:`target_table` and
 :meth:`TargetTable.write`).
@@ -71,17 +71,15 @@ def target_table(
         )
     nodes = setup.sigmas() if sigmas is None else list(sigmas)
     horizon = parse_duration(cal.ltv_horizon)
+    tick = None if progress is None else (lambda d, t: progress("LT surface", d, t))
+    ladder = setup.ladder(nodes, lowest=setup.market_depth * min(levels), progress=tick)
     frontiers: dict[float, Frontier] = {}
-    previous: Frontier | None = None
     rows: list[dict[str, Any]] = []
     for regime in REGIMES:
         m = depth[regime]
         if m not in frontiers:
-            tick = None if progress is None else (lambda d, t, r=regime: progress(f"table {r}", d, t))
-            frontiers[m] = setup.frontier(
-                nodes, depth_multiplier=m, ceiling=None if previous is None else previous.lts, progress=tick
-            )
-        fr = previous = frontiers[m]
+            frontiers[m] = setup.read(ladder, m)
+        fr = frontiers[m]
         for s, lt in zip(fr.sigmas, fr.lts, strict=True):
             buf = ltv_buffer(float(lt), float(s), horizon=horizon, coverage=cal.ltv_coverage, tail_df=cal.tail_df)
             rows.append(

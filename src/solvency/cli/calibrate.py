@@ -99,7 +99,9 @@ def _lending(grp: typer.Typer) -> None:
         lt_curve: bool = typer.Option(
             False, "--lt-curve", help="Report bad debt against LT at today's σ (the frontier plot; slower)."
         ),
-        depth: bool = typer.Option(True, "--depth/--no-depth", help="Search LT again at depth ×0.5 and ×2."),
+        depth: bool = typer.Option(
+            True, "--depth/--no-depth", help="LT, LB and caps at depth ×0.5 and ×2 (one more ladder row)."
+        ),
         markets: Path | None = MARKETS_DIR_OPTION,
         workers: int | None = WORKERS_OPTION,
         scheduler: str | None = SCHEDULER_OPTION,
@@ -189,7 +191,7 @@ def _render_lending(d: Mapping[str, Any], result: Any) -> None:
     table.add_row("P(bad debt)", pct(d["risk"]["prob_bad_debt"]), pct(cur["risk"]["prob_bad_debt"]))
     table.add_row("LaR95", fmt(d["risk"]["lar95"]), fmt(cur["risk"]["lar95"]))
     stdout.print(table)
-    stdout.print(result.summary().splitlines()[0])
+    stdout.print("\n".join(result.summary().splitlines()[:2]))
     stdout.print(cur["comparison"])
     b = d["baselines"]
     stdout.print(

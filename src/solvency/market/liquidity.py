@@ -215,6 +215,28 @@ class LiquidityCurve:
             raise SolvencyInputError(f"liquidity multiplier must be positive, got {multiplier!r}")
         return LiquidityCurve(self.kind, self.params, self.depth * float(multiplier))
 
+    def in_units(self, size: float, *, digits: int = 10) -> LiquidityCurve:
+        """This curve with sizes counted in units of ``size`` quote, its depth folded into the parameters.
+
+        The result ``u`` has ``u.cost(x) = self.cost(x·size)/size``, so ``u.stressed(size)`` is this curve again.
+        Parameters are rounded to ``digits`` significant digits: copies of one curve at different depths (every
+        size scaled by one factor, or :meth:`stressed`), each measured in units of its own depth, give the same
+        curve to the bit — what lets a calibration share its results between them.
+        """
+        if not size > 0 or not math.isfinite(size):
+            raise SolvencyInputError(f"unit size must be positive and finite, got {size!r}")
+        p = self.params.astype("float64").copy()
+        scale = self.depth / float(size)
+        if self.kind == "constant_product":
+            p[0] *= scale
+        elif self.kind == "power_law":  # a·(x/(depth·ref))^b with x = u·size: coefficient a·(scale/ref)^b, ref 1
+            p = np.array([p[0] * (1.0 / (scale * p[2])) ** p[1], p[1], 1.0])
+        else:
+            n = int(p[0])
+            p[1 : 2 * n + 1] *= scale
+        rounded = np.array([float(f"{v:.{digits - 1}e}") for v in p])
+        return LiquidityCurve(self.kind, rounded)
+
     def _apply(self, fn, size: float | np.ndarray) -> np.ndarray | float:  # type: ignore[no-untyped-def]
         x = np.asarray(size, dtype="float64")
         if not np.all(np.isfinite(x)) or np.any(x < 0):
