@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from solvency.cli import app
+from solvency.cli import PANELS, app
 
 runner = CliRunner()
 
@@ -55,3 +55,16 @@ def test_help_texts_escape_square_brackets() -> None:
     # rich markup would swallow "[risk]" (or crash on "[/usd]"): write "\\[risk]" in help strings.
     bad = [(where, text) for where, text in _params(typer.main.get_command(app)) if re.search(r"(?<!\\)\[", text)]
     assert bad == []
+
+
+def test_every_command_sits_in_one_panel_in_pipeline_order() -> None:
+    names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
+    listed = [n for group in PANELS.values() for n in group]
+    assert sorted(names) == sorted(listed), "a command without a panel, or a panel naming no command"
+    assert all(c.rich_help_panel for c in app.registered_commands + app.registered_groups)
+    out = runner.invoke(app, ["--help"], env={"COLUMNS": "120"}).output
+    positions = [out.index(panel) for panel in PANELS]
+    assert positions == sorted(positions), "panels out of the pipeline's order"
+    rows = [line.split()[1] for line in out.splitlines() if line.startswith("│ ") and len(line.split()) > 1]
+    first = [r for r in rows if r in listed]
+    assert first[0] == "demo" and first.index("vol") < first.index("stress") < first.index("liquidate")

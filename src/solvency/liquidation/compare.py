@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solvency.config import MarketSpec
+from solvency.config import MarketSpec, as_market_spec
 from solvency.errors import SolvencyInputError
 from solvency.liquidation.ranking import POLICY_NAMES
 from solvency.sim.book import LoanBook
 from solvency.sim.metrics import expected_shortfall
 from solvency.sim.policy import LiquidationPolicy
 from solvency.sim.results import StressResult
-from solvency.sim.stress import _spec, simulate_lending
+from solvency.sim.stress import simulate_lending
 
 METRICS = ("bad_debt_mean", "bad_debt_es99", "slippage_mean")
 
@@ -139,7 +139,7 @@ def compare_policies(
     >>> sorted(c.to_dict()["policies"])
     ['health_first', 'largest_first', 'optimized', 'risk_weighted']
     """
-    spec = _spec(market)
+    spec = as_market_spec(market)
     chosen = {}
     for p in policies:
         pol = p if isinstance(p, LiquidationPolicy) else str(p).strip().lower().replace("-", "_")

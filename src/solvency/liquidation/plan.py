@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solvency.config import MarketSpec
+from solvency.config import MarketSpec, as_market_spec
 from solvency.data.resolve import prices_or_sample
 from solvency.errors import SolvencyInputError
 from solvency.liquidation.allowance import allowances, health_factor
@@ -65,7 +65,7 @@ from solvency.market.volatility import volatility
 from solvency.sim.book import LoanBook
 from solvency.sim.insolvency import expected_loss_array, insolvency_probability_array
 from solvency.sim.mechanics import CloseFactorRule
-from solvency.sim.stress import _spec, market_book
+from solvency.sim.stress import market_book
 from solvency.units import SECONDS_PER_YEAR, format_duration, parse_duration
 
 PLAN_KEYS = ("position", "order", "repay", "seize", "expected_slippage", "step")
@@ -272,7 +272,7 @@ def plan_liquidations(
         raise SolvencyInputError("give a price or a price history, not both")
     if not max_steps >= 1:
         raise SolvencyInputError(f"max_steps must be at least 1, got {max_steps}")
-    spec = _spec(market)
+    spec = as_market_spec(market)
     if not isinstance(book, LoanBook | str | Path):
         raise SolvencyInputError(f"book must be a LoanBook or a CSV path, got {type(book).__name__}")
     assets = [spec.asset, *(a.symbol for a in spec.sim.assets)]

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solvency.config import MarketSpec, load_market
+from solvency.config import MarketSpec, as_market_spec
 from solvency.data.loading import load_prices
 from solvency.data.resolve import prices_or_sample
 from solvency.errors import SolvencyInputError
@@ -72,7 +72,7 @@ CONDITIONS: dict[str, dict[str, Any]] = {
 
 def with_conditions(market: MarketSpec | str | Path | None, name: str) -> MarketSpec:
     """A copy of the market spec with the oracle and liquidators of a named condition (:data:`CONDITIONS`)."""
-    spec = _spec(market).model_copy(deep=True)
+    spec = as_market_spec(market).model_copy(deep=True)
     if name not in CONDITIONS:
         raise SolvencyInputError(f"unknown conditions {name!r}", hint=f"choose one of: {', '.join(CONDITIONS)}")
     c = CONDITIONS[name]
@@ -151,7 +151,7 @@ def simulate_lending(
     (64, 86400)
     """
     started = time.perf_counter()
-    spec = _spec(market)
+    spec = as_market_spec(market)
     if scenario is not None and prices is not None:
         raise SolvencyInputError("give a scenario or a price file to replay, not both")
     if gas is not None and prices is None:
@@ -285,14 +285,6 @@ def simulate_lending(
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-def _spec(market: MarketSpec | str | Path | None) -> MarketSpec:
-    if market is None:
-        return MarketSpec()
-    if isinstance(market, MarketSpec):
-        return market
-    return load_market(market)
 
 
 def _matrix(values: list[list[float]] | None, n: int) -> np.ndarray | None:
