@@ -32,6 +32,7 @@ from solvency.oracle.engine import OracleEngine
 from solvency.oracle.ledger import verify_ledger
 from solvency.oracle.replay import replay as replay_oracle
 from solvency.oracle.state import MarketState
+from solvency.oracle.stress import OracleStress, oracle_schedule, stress_replay
 from solvency.oracle.targets import InterimTargets, TableTargets, TargetModel
 from solvency.pricing.black import black76, black_scholes
 from solvency.pricing.implied import implied_vol
@@ -43,6 +44,7 @@ from solvency.sim.book import LoanBook, load_book, synthetic_book
 from solvency.sim.policy import LiquidationPolicy, register_policy
 from solvency.sim.results import StressResult
 from solvency.sim.scenarios import Scenario, get_scenario, scenario_names
+from solvency.sim.schedule import ParamSchedule
 from solvency.sim.stress import simulate_lending
 from solvency.sweep.executors import DaskExecutor, Executor, LocalExecutor, get_executor
 from solvency.sweep.margin import MarginSweep, sweep_margin_backtest
@@ -66,6 +68,8 @@ __all__ = [
     "MarketState",
     "OracleConfig",
     "OracleEngine",
+    "OracleStress",
+    "ParamSchedule",
     "Scenario",
     "SolvencyError",
     "SolvencyInputError",
@@ -97,6 +101,7 @@ __all__ = [
     "load_prices",
     "margin_backtest",
     "morpho_lif",
+    "oracle_schedule",
     "params_schema",
     "plan_liquidations",
     "portfolio_margin",
@@ -110,6 +115,7 @@ __all__ = [
     "scenario_names",
     "simulate_lending",
     "smart_ltv",
+    "stress_replay",
     "sweep_margin_backtest",
     "sweep_stress",
     "synthetic_book",

@@ -47,6 +47,7 @@ from solvency.sim.paths import GBM, BlockBootstrap, GarchFHS, MertonJumpDiffusio
 from solvency.sim.policy import LiquidationPolicy, get_policy
 from solvency.sim.results import StressResult
 from solvency.sim.scenarios import ALIASES, Scenario, get_scenario
+from solvency.sim.schedule import ParamSchedule
 from solvency.units import parse_duration
 
 WORST_POSITIONS = 10
@@ -105,6 +106,7 @@ def simulate_lending(
     stressed: bool = False,
     oracle: OracleModel | None = None,
     liquidators: LiquidatorModel | None = None,
+    schedule: ParamSchedule | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> StressResult:
     """Stress a lending market: simulate its loan book through a scenario, a replay or model paths.
@@ -135,6 +137,10 @@ def simulate_lending(
         Apply ``[liquidity] stress_multiplier`` to model paths too.
     oracle, liquidators
         Replace the oracle / liquidator models built from the spec (scenario delay and gas still apply).
+    schedule
+        Time-varying LT/LB of the market's collateral asset, one value per path point (``horizon/step + 1``;
+        :mod:`solvency.sim.schedule`), e.g. a risk oracle's parameter path over a replay
+        (:func:`solvency.oracle.stress.oracle_schedule`); None keeps the book's parameters.
     progress
         ``progress(done, total)`` after each chunk of paths.
 
@@ -238,6 +244,7 @@ def simulate_lending(
         close_factor=CloseFactorRule(default=spec.current.close_factor),
         impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
         sigma=_context_vol(sigma, scen, model),
+        schedule=schedule,
     )
     if liquidators is None:
         setup = setup.rescaled(model.step, sim_step)
@@ -280,7 +287,8 @@ def simulate_lending(
                 "gas_gwei_mean": float(np.mean(setup.liquidators.gas_gwei)),
             },
             "book": {"positions": len(loan_book), "single_collateral": loan_book.is_single_collateral},
-        },
+        }
+        | ({} if schedule is None else {"schedule": schedule.describe(n_steps + 1)}),
     )
 
 
