@@ -131,6 +131,18 @@ class LocalExecutor(Executor):
         return out
 
 
+def _check_address(address: str) -> None:
+    """Raise ``ValueError`` unless ``address`` names a Dask comm (``tcp://HOST:PORT``, ``tls://…``, ``inproc://…``)."""
+    from distributed.comm import registry
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address, strict=True)
+    if scheme not in registry.backends:
+        raise ValueError(f"unknown scheme {scheme!r} (known: {', '.join(sorted(registry.backends))})")
+    if scheme in ("tcp", "tls"):
+        parse_host_port(location)
+
+
 class DaskExecutor(Executor):
     """Tasks submitted to a ``distributed.Client``; each runs the simulator on ``task_threads`` thread(s).
 
@@ -193,6 +205,8 @@ class DaskExecutor(Executor):
         """Connect to the scheduler at ``address`` (``tcp://host:8786``) and wait for one worker."""
         distributed = import_distributed("--scheduler")
         try:
+            # checked before connecting: a malformed address must not depend on how fast a connection attempt fails
+            _check_address(address)
             client = distributed.Client(address, timeout=f"{timeout}s")
         except ValueError as exc:  # not an address: no scheme/port, or an unknown scheme
             raise SolvencyInputError(
