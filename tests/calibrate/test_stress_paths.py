@@ -1,4 +1,5 @@
-"""Common-random-number stress paths: reproducible, linear in σ, fat-tailed at the horizon, martingale prices."""
+"""Common-random-number stress paths: reproducible, linear in σ, fat-tailed at the horizon, martingale prices;
+with jumps: the estimated law, total variance kept, common random numbers across σ."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from scipy import stats
 
 from solvency.calibrate.stress_paths import StressPaths
 from solvency.errors import SolvencyInputError
+from solvency.market.jumps import JumpLaw
+from solvency.sim.montecarlo import PATH_BLOCK
 from solvency.units import SECONDS_PER_YEAR
 
 
@@ -54,3 +57,57 @@ def test_refuses_infinite_variance_and_bad_sigma() -> None:
         StressPaths(10, 10, 60, tail_df=2.0)
     with pytest.raises(SolvencyInputError):
         StressPaths(10, 10, 60).prices(float("nan"), 1.0)
+
+
+# ------------------------------------------------------------------------------------------------- jumps
+
+LAW = JumpLaw(intensity=26.44, threshold=5.317, mean_excess=2.651, frequency=3600)
+
+
+def test_jumps_leave_the_diffusion_draws_alone_and_none_is_the_old_model() -> None:
+    plain, jumpy = StressPaths(700, 24, 3600, seed=9), StressPaths(700, 24, 3600, jumps=LAW, seed=9)
+    np.testing.assert_array_equal(plain._walk, jumpy._walk)  # jumps are drawn after the normals of each block
+    zero = StressPaths(700, 24, 3600, jumps=JumpLaw(0.0, 5.0, 2.0), seed=9)
+    np.testing.assert_array_equal(plain.prices(0.6, 10.0), zero.prices(0.6, 10.0))
+    again = StressPaths(700, 24, 3600, jumps=LAW, seed=9)
+    np.testing.assert_array_equal(jumpy.prices(0.6, 10.0), again.prices(0.6, 10.0))
+    # a path depends on its seed and block only: the first block is the same in a larger run
+    big = StressPaths(PATH_BLOCK + 50, 24, 3600, jumps=LAW, seed=9)
+    n = min(PATH_BLOCK, 700)
+    np.testing.assert_array_equal(big.prices(0.6, 10.0)[:n], jumpy.prices(0.6, 10.0)[:n])
+
+
+def test_jumps_are_common_random_numbers_scaled_by_sigma() -> None:
+    sp = StressPaths(400, 24, 3600, jumps=LAW, seed=5)
+    dt = 3600 / SECONDS_PER_YEAR
+    t = np.arange(25)
+
+    def shocks(sigma: float) -> np.ndarray:  # ln S_t/S_0 without its deterministic drift, per unit σ_c
+        sc = sp.diffusive_sigma(sigma)
+        a = LAW.scale(sc) * sp._w
+        drift = -(sc * sc) * sp._drift[:, None] * t + (LAW.compensator(a) * dt)[:, None] * t
+        return (sp.log_returns(sigma) - drift) / sc
+
+    np.testing.assert_allclose(shocks(0.3), shocks(2.0), rtol=1e-10, atol=1e-12)
+    assert sp.diffusive_sigma(0.8) == pytest.approx(0.8 / math.sqrt(1 + LAW.variance_share))
+
+
+def test_jump_paths_keep_total_variance_martingale_and_the_law() -> None:
+    # Gaussian mixture off (tail_df = inf) to see the jump part clearly.
+    n, steps, sigma = 40_000, 72, 1.0
+    sp = StressPaths(n, steps, 3600, tail_df=math.inf, jumps=LAW, seed=3)
+    lr = sp.log_returns(sigma)
+    horizon = steps * 3600 / SECONDS_PER_YEAR
+    assert np.var(lr[:, -1]) == pytest.approx(sigma**2 * horizon, rel=0.05)  # σ is the total volatility
+    assert np.exp(lr[:, -1]).mean() == pytest.approx(1.0, abs=0.003)  # E S_T = S_0
+    # jump counts per path: Poisson(λ·T); sizes beyond the threshold: Exp(θ) in diffusive sds of an hour
+    inc = np.diff(sp._jump_sum, axis=1)
+    lam_t = LAW.intensity * horizon  # two jumps in one hour are rare (λ·dt = 0.003): a step with a jump has one
+    assert (inc > 0).sum() / n == pytest.approx(lam_t, rel=0.05)
+    assert np.mean(inc[inc > 0] - LAW.threshold) == pytest.approx(LAW.mean_excess, rel=0.05)
+    # the worst hour: a jump path's worst 1-hour fall beats the diffusion's far more often than by chance
+    plain = StressPaths(n, steps, 3600, tail_df=math.inf, seed=3).log_returns(sigma)
+    worst, worst_plain = np.diff(lr, axis=1).min(axis=1), np.diff(plain, axis=1).min(axis=1)
+    hourly = sp.diffusive_sigma(sigma) * math.sqrt(3600 / SECONDS_PER_YEAR)
+    assert np.mean(worst < -LAW.threshold * hourly) > 0.8 * (1 - math.exp(-lam_t))  # a jump, less the noise
+    assert np.mean(worst_plain < -LAW.threshold * hourly) < 1e-3

@@ -21,11 +21,15 @@
 9. **E-mode** when the spec has ``[calibration.emode]`` (:mod:`~solvency.calibrate.emode`).
 
 Stress model of the LT search (stated once, used everywhere): ``[risk] paths`` paths over ``[risk] horizon`` in
-``[calibration] step`` (default ``[sim] step``) steps; per-path Student-t volatility mixture with ν =
-``tail_df`` (:mod:`~solvency.calibrate.stress_paths`); depth × ``[liquidity] stress_multiplier`` (the ladder's
-rows: the market's curve shape at each node's depth); the market's
-oracle, liquidators (capacity per ``[sim] step``, rescaled), close factor and impact recovery; the loan book with
-every borrower keeping its health factor as LT changes.
+``[calibration] step`` (default ``[sim] step``) steps (:mod:`~solvency.calibrate.stress_paths`): a diffusion with
+a per-path Student-t volatility mixture (ν = ``tail_df``) plus compensated compound-Poisson *downward jumps*
+(``[calibration] jumps``: by default the law estimated with the Lee-Mykland test on ETH hourly returns 2017–2025,
+:data:`~solvency.market.jumps.ETH_HOURLY_JUMPS` — 26 jumps a year of 5.3 + Exp(2.65) diffusive sds of an hourly
+return; ``"none"`` gives the diffusion alone), jump sizes scaling with σ and σ the total volatility (the diffusion
+gets ``σ/sqrt(1 + ψ)``); prices are martingales. Depth × ``[liquidity] stress_multiplier`` (the ladder's rows: the
+market's curve shape at each node's depth); the market's oracle, liquidators (capacity per ``[sim] step``,
+rescaled), close factor and impact recovery; the loan book with every borrower keeping its health factor as LT
+changes. The JSON states the jump law under ``sensitivity.sigma.jumps`` and ``sensitivity.model.jumps``.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from solvency.calibrate.frontier import Evaluation, Frontier, evaluate, severity
 from solvency.calibrate.history import market_history
 from solvency.calibrate.invariants import Clamp, Params, check, enforce
 from solvency.calibrate.ladder import DEPTH_SLIPPAGE, DepthLadder
-from solvency.calibrate.setup import annual_sigma, market_spec, prepare
+from solvency.calibrate.setup import annual_sigma, jump_info, market_spec, prepare
 from solvency.calibrate.stress import StressCondition
 from solvency.calibrate.transition import TransitionStep, transition_plan
 from solvency.config import MarketSpec
@@ -167,6 +171,15 @@ class LendingCalibration:
             "transition": [s.to_dict() for s in self.transition],
         }
 
+    def _jumps_line(self) -> str:
+        j = self.sigma_info.get("jumps")
+        if not j:
+            return "diffusion only (no jumps)"
+        return (
+            f"downward jumps {j['intensity_per_year']:.1f}/year of {j['threshold_sd']:.2f} + "
+            f"Exp({j['mean_excess_sd']:.2f}) diffusive sds of {j['frequency']} ({j['source']})"
+        )
+
     def summary(self) -> str:
         """A few lines for humans."""
         p, c = self.params, self.current
@@ -179,6 +192,7 @@ class LendingCalibration:
         lines = [
             f"{self.market} ({self.asset}/{self.quote}): σ = {self.sigma:.1%} ({self.sigma_info['model']}, "
             f"{self.sigma_info['horizon']}), budget ES99 ≤ {self.budget:.2%} of debt {self.debt_total:,.0f}",
+            f"  stress paths: {self._jumps_line()}",
             f"  depth: {d['depth']:,.0f} {self.quote} sells within {DEPTH_SLIPPAGE:.0%} average slippage, {where}",
             f"  recommended LTV {p.ltv:.2%}  LT {p.liquidation_threshold:.2%}  LB {p.liquidation_bonus:.2%}  "
             f"supply cap {p.supply_cap:,.0f}  borrow cap {p.borrow_cap:,.0f}",
@@ -269,6 +283,7 @@ def calibrate_lending(
     history = market_history(spec, prices)
     horizon = parse_duration(spec.calibration.horizon or spec.risk.horizon)
     sigma, sigma_info = annual_sigma(history, cal.vol_model, horizon)
+    sigma_info["jumps"] = jump_info(spec)
     if sigma > cal.sigma_max:
         raise SolvencyInputError(
             f"σ = {sigma:.2f} is above the frontier's grid (sigma_max {cal.sigma_max})", hint="raise sigma_max"
@@ -467,6 +482,7 @@ def calibrate_lending(
             "horizon": format_duration(horizon),
             "step": format_duration(step),
             "tail_df": cal.tail_df,
+            "jumps": sigma_info["jumps"],
             "depth_multiplier": stress,
             "search_share": cal.search_share,
             "start_price": s0,

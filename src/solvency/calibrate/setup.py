@@ -29,6 +29,7 @@ from solvency.calibrate.stress import StressCondition, stress_conditions
 from solvency.calibrate.stress_paths import StressPaths
 from solvency.config import MarketSpec, load_market
 from solvency.errors import SolvencyInputError
+from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw
 from solvency.market.liquidity import LiquidityCurve, curve_from_spec
 from solvency.market.volatility import volatility
 from solvency.sim.book import LoanBook
@@ -38,12 +39,21 @@ from solvency.sim.stress import market_book as sim_market_book
 from solvency.units import SECONDS_PER_YEAR, format_duration, parse_duration
 
 
-def market_spec(market: MarketSpec | str | Path | None) -> MarketSpec:
+def market_spec(market: MarketSpec | str | Path | None, *, jumps: str | None = None) -> MarketSpec:
+    """The market's spec (``MarketSpec()`` for None), with ``[calibration] jumps`` replaced by ``jumps``
+    (``"default"`` or ``"none"``) when given — on a copy, the caller's spec is left alone."""
     if market is None:
-        return MarketSpec()
-    if isinstance(market, MarketSpec):
-        return market
-    return load_market(market)
+        spec = MarketSpec()
+    elif isinstance(market, MarketSpec):
+        spec = market
+    else:
+        spec = load_market(market)
+    if jumps is None:
+        return spec
+    if jumps not in ("default", "none"):
+        raise SolvencyInputError(f"jumps must be 'default' or 'none', got {jumps!r}")
+    cal = spec.calibration.model_copy(update={"jumps": jumps})
+    return spec.model_copy(update={"calibration": cal})
 
 
 def market_book(spec: MarketSpec, book: LoanBook | str | Path | None, s0: float) -> LoanBook:
@@ -109,6 +119,33 @@ def risk_model(
         budget=budget,
         policy=spec.sim.policy,
     )
+
+
+def jump_law(spec: MarketSpec) -> JumpLaw | None:
+    """The stress paths' jump law from ``[calibration] jumps``: ``"default"`` →
+    :data:`~solvency.market.jumps.ETH_HOURLY_JUMPS`, ``"none"`` → None, a table → the default with its fields
+    replaced."""
+    j = spec.calibration.jumps
+    if j == "none":
+        return None
+    if j == "default":
+        return ETH_HOURLY_JUMPS
+    d = ETH_HOURLY_JUMPS
+    return JumpLaw(
+        intensity=d.intensity if j.intensity is None else j.intensity,
+        threshold=d.threshold if j.threshold is None else j.threshold,
+        mean_excess=d.mean_excess if j.mean_excess is None else j.mean_excess,
+        frequency=d.frequency if j.frequency is None else parse_duration(j.frequency),
+    )
+
+
+def jump_info(spec: MarketSpec) -> dict[str, Any] | None:
+    """What the JSON says about the jump law in use (None: no jumps)."""
+    law = jump_law(spec)
+    if law is None:
+        return None
+    j = spec.calibration.jumps
+    return {"source": j if isinstance(j, str) else "spec", **law.to_dict()}
 
 
 def annual_sigma(history: pd.DataFrame, model: str, horizon: int) -> tuple[float, dict[str, Any]]:
@@ -357,6 +394,7 @@ def prepare(
             max(1, round(horizon / step)),
             step,
             tail_df=cal.tail_df,
+            jumps=jump_law(spec),
             seed=cal.seed if seed is None else seed,
         ),
         grid=lt_grid(cal.lt_min, cal.lt_max, cal.lt_step),

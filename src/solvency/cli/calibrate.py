@@ -7,6 +7,7 @@ To add a command (e.g. ``calibrate lending``), define it in its own function tak
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,21 @@ from rich.table import Table
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, progress, stderr, stdout
 
 group = typer.Typer(help="Calibrate protocol parameters from market data.", no_args_is_help=True)
+
+
+class JumpsChoice(StrEnum):
+    """``--jumps``: the stress paths' jump law, overriding ``[calibration] jumps``."""
+
+    default = "default"
+    none = "none"
+
+
+JUMPS_OPTION = typer.Option(
+    None,
+    "--jumps",
+    help="Jumps of the LT search's stress paths: default (law estimated on ETH hourly data) or none (diffusion "
+    "only); overrides [calibration] jumps.",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -88,12 +104,17 @@ def _lending(grp: typer.Typer) -> None:
         depth: bool = typer.Option(
             True, "--depth/--no-depth", help="LT, LB and caps at depth ×0.5 and ×2 (one more ladder row)."
         ),
+        jumps: JumpsChoice | None = JUMPS_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """LTV, liquidation threshold, bonus and caps from a stress-tested frontier, with a steward-ready plan."""
         with cli_errors(as_json):
             from solvency.calibrate.lending import calibrate_lending
+            from solvency.calibrate.setup import market_spec
             from solvency.errors import SolvencyInputError
+
+            if jumps is not None:
+                market = market_spec(market, jumps=jumps.value)
 
             if budget is not None and not 0 < budget < 1:
                 raise SolvencyInputError(f"--budget must be a fraction of debt in (0, 1), got {budget}")
