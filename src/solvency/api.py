@@ -24,6 +24,7 @@ from solvency.data.validation import Issue, ValidationReport, validate_prices
 from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
 from solvency.margin.portfolio import portfolio_margin
+from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw, estimate_jump_law
 from solvency.market.volatility import VolatilityResult, volatility
 from solvency.oracle.config import OracleConfig, load_oracle_config
 from solvency.oracle.engine import OracleEngine
@@ -40,9 +41,11 @@ from solvency.sim.scenarios import Scenario, get_scenario, scenario_names
 from solvency.sim.stress import simulate_lending
 
 __all__ = [
+    "ETH_HOURLY_JUMPS",
     "Change",
     "InterimTargets",
     "Issue",
+    "JumpLaw",
     "LendingCalibration",
     "LiquidationPolicy",
     "LoanBook",
@@ -66,6 +69,7 @@ __all__ = [
     "calibrate_perp",
     "christoffersen",
     "clean_prices",
+    "estimate_jump_law",
     "fetch_prices",
     "get_scenario",
     "implied_vol",
