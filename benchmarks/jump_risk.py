@@ -6,36 +6,50 @@ search").
 The four example markets on the embedded sample, and WETH / WBTC on real daily closes (Binance ETH/USDT and
 BTC/USDT, when ``SOLVENCY_DATA`` is there), each calibrated with ``[calibration] jumps = "none"`` (the diffusion
 of issue 4's first calibrator) and ``"default"`` (the law estimated on ETH hourly data), 10,000 paths, the
-markets' own seeds. Aave v3's Oct-2023 liquidation thresholds beside them.
+markets' own seeds. Aave v3's Oct-2023 liquidation thresholds beside them. With ``--sensitivity``, also WETH and
+WBTC on real data with the law's parameters one standard error either way and with the rate of the calmest third
+of local volatility (44.4 a year on ETH hourly, ``benchmarks/estimate_jumps.py``); with ``--seeds 5,6,7`` each
+market and model again at those seeds (the LT of one seed is noisy: RESULTS.md).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 from _common import parser, report
 from solvency.calibrate.lending import calibrate_lending
-from solvency.config import load_market
+from solvency.config import JumpSpec, load_market
+from solvency.market.jumps import ETH_HOURLY_JUMPS
 
 ROOT = Path(__file__).resolve().parents[1]
 AAVE_LT = {"weth": 0.83, "wbtc": 0.78, "wsteth": 0.81, "link": 0.68}
 REAL = {"weth": "daily/binance_ETHUSDT_1d.csv", "wbtc": "daily/binance_BTCUSDT_1d.csv"}
+# standard errors of the ETH hourly estimate (ETH_HOURLY_JUMPS' docstring) and the calm-third rate
+LAW_VARIANTS: dict[str, dict[str, float]] = {
+    "intensity -1 se": {"intensity": ETH_HOURLY_JUMPS.intensity - 1.84},
+    "intensity +1 se": {"intensity": ETH_HOURLY_JUMPS.intensity + 1.84},
+    "mean_excess -1 se": {"mean_excess": ETH_HOURLY_JUMPS.mean_excess - 0.185},
+    "mean_excess +1 se": {"mean_excess": ETH_HOURLY_JUMPS.mean_excess + 0.185},
+    "calm-third intensity": {"intensity": 44.4},
+}
 
 
-def run(name: str, jumps: str, prices: Path | None) -> dict[str, Any]:
+def run(name: str, jumps: str | JumpSpec, prices: Path | None, seed: int | None = None) -> dict[str, Any]:
     spec = load_market(ROOT / "examples" / "markets" / f"aave-v3-{name}.toml")
     spec.calibration.jumps = jumps
     start = time.perf_counter()
-    r = calibrate_lending(spec, prices=prices, depth_sensitivity=False, emode=False)
+    r = calibrate_lending(spec, prices=prices, seed=seed, depth_sensitivity=False, emode=False)
     return {
         "liquidation_threshold": r.params.liquidation_threshold,
         "ltv": r.params.ltv,
         "liquidation_bonus": r.params.liquidation_bonus,
         "lt_binding": r.lt_binding,
         "budget_met": r.budget_met,
+        "search_exact": r.search_exact,
         "bad_debt_es99": r.risk.es99,
         "prob_bad_debt": r.risk.prob,
         "current_es99": r.risk_current.es99,
@@ -46,7 +60,10 @@ def run(name: str, jumps: str, prices: Path | None) -> dict[str, Any]:
 
 
 def main() -> None:
-    args = parser("LT with and without jump risk in the stress paths.").parse_args()
+    p = parser("LT with and without jump risk in the stress paths.")
+    p.add_argument("--sensitivity", action="store_true", help="also the law's parameters ± 1 se on real data")
+    p.add_argument("--seeds", default="", help="comma-separated extra seeds: LT per seed and the median per model")
+    args = p.parse_args()
     data = os.environ.get("SOLVENCY_DATA")
     cases: list[tuple[str, str, Path | None]] = [(m, "sample", None) for m in AAVE_LT]
     if data:
@@ -62,7 +79,22 @@ def main() -> None:
                 "jumps": run(name, "default", prices),
             }
         )
-    report({"rows": rows}, args.json)
+    payload: dict[str, Any] = {"rows": rows}
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+    if seeds:
+        for row, (name, _, prices) in zip(rows, cases, strict=True):
+            for model, jumps in (("no_jumps", "none"), ("jumps", "default")):
+                lts = [row[model]["liquidation_threshold"]]
+                lts += [run(name, jumps, prices, seed)["liquidation_threshold"] for seed in seeds]
+                row[model]["seeds"] = {"seeds": ["spec", *seeds], "liquidation_threshold": lts}
+                row[model]["median_lt"] = statistics.median(lts)
+    if args.sensitivity and data:
+        payload["sensitivity"] = [
+            {"market": name, "variant": label, **run(name, JumpSpec(**law), Path(data) / REAL[name])}
+            for name in REAL
+            for label, law in LAW_VARIANTS.items()
+        ]
+    report(payload, args.json)
 
 
 if __name__ == "__main__":

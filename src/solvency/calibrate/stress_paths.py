@@ -73,8 +73,11 @@ class StressPaths:
     >>> p.shape, round(float(p[0, 0, 0]), 6)
     ((512, 25, 1), 3000.0)
     >>> law = JumpLaw(intensity=26.0, threshold=5.3, mean_excess=2.7, frequency=3600)
-    >>> bool(StressPaths(512, 24, 3600, jumps=law, seed=1).prices(0.8, 3000.0).min() < p.min())
-    True
+    >>> hourly = 0.8 / (365 * 24) ** 0.5  # sd of a 1-hour log return at σ = 80 %
+    >>> gaps = [int((np.diff(StressPaths(512, 24, 3600, tail_df=math.inf, jumps=j, seed=1).log_returns(0.8))
+    ...              < -4 * hourly).sum()) for j in (None, law)]
+    >>> gaps  # hours falling more than 4 sds: none in the diffusion, ~ λ·(1 day)·512 paths with jumps
+    [0, 31]
     """
 
     def __init__(

@@ -75,7 +75,7 @@ class JumpLaw:
     >>> round(law.size_moment(1), 6), round(law.size_moment(2), 6)
     (8.0, 73.0)
     >>> round(law.diffusive_sigma(0.8) / 0.8, 6)  # σ² = σ_c²·(1 + ψ), ψ = λ·Δ·E[J²]
-    0.92232
+    0.92582
     """
 
     intensity: float
