@@ -9,11 +9,14 @@ of issue 4's first calibrator) and ``"default"`` (the law estimated on ETH hourl
 markets' own seeds. Aave v3's Oct-2023 liquidation thresholds beside them. With ``--sensitivity``, also WETH and
 WBTC on real data with the law's parameters one standard error either way and with the rate of the calmest third
 of local volatility (44.4 a year on ETH hourly, ``benchmarks/estimate_jumps.py``); with ``--seeds 5,6,7`` each
-market and model again at those seeds (the LT of one seed is noisy: RESULTS.md).
+market and model again at those seeds (the LT of one seed is noisy: RESULTS.md); with ``--noise``, where that noise
+comes from: the WETH market's own frontier (no depth ladder) at real ETH σ over seeds 4–7, with and without jumps,
+with the per-path Student-t volatility mixture (ν = 4) and without it (ν = ∞).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import time
@@ -21,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from _common import parser, report
+from solvency.calibrate.history import market_history
 from solvency.calibrate.lending import calibrate_lending
+from solvency.calibrate.setup import annual_sigma, market_spec, prepare
 from solvency.config import JumpSpec, load_market
 from solvency.market.jumps import ETH_HOURLY_JUMPS
+from solvency.units import parse_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 AAVE_LT = {"weth": 0.83, "wbtc": 0.78, "wsteth": 0.81, "link": 0.68}
@@ -59,10 +65,38 @@ def run(name: str, jumps: str | JumpSpec, prices: Path | None, seed: int | None 
     }
 
 
+def noise(prices: Path) -> list[dict[str, Any]]:
+    """LT of the WETH market's own frontier at today's σ, seeds 4–7, for ν ∈ {4, ∞} × jumps ∈ {none, default}."""
+    spec = load_market(ROOT / "examples" / "markets" / "aave-v3-weth.toml")
+    horizon = parse_duration(spec.calibration.horizon or spec.risk.horizon)
+    sigma, _ = annual_sigma(market_history(spec, prices), spec.calibration.vol_model, horizon)
+    out = []
+    for tail_df in (4.0, math.inf):
+        for jumps in ("none", "default"):
+            lts, w_max = [], []
+            for seed in (4, 5, 6, 7):
+                s = market_spec(spec, jumps=jumps)
+                s.calibration.tail_df = tail_df
+                setup = prepare(s, s0=2000.0, seed=seed)
+                lts.append(setup.frontier(setup.sigmas(up_to=sigma)).lt_at(sigma))
+                w_max.append(float(setup.paths._w.max()))
+            out.append(
+                {
+                    "tail_df": "inf" if math.isinf(tail_df) else tail_df,
+                    "jumps": jumps,
+                    "sigma": sigma,
+                    "lt_by_seed": lts,
+                    "max_w_by_seed": w_max,
+                }
+            )
+    return out
+
+
 def main() -> None:
     p = parser("LT with and without jump risk in the stress paths.")
     p.add_argument("--sensitivity", action="store_true", help="also the law's parameters ± 1 se on real data")
     p.add_argument("--seeds", default="", help="comma-separated extra seeds: LT per seed and the median per model")
+    p.add_argument("--noise", action="store_true", help="seed noise of the own frontier, ν = 4 vs ∞, jumps or not")
     args = p.parse_args()
     data = os.environ.get("SOLVENCY_DATA")
     cases: list[tuple[str, str, Path | None]] = [(m, "sample", None) for m in AAVE_LT]
@@ -94,6 +128,8 @@ def main() -> None:
             for name in REAL
             for label, law in LAW_VARIANTS.items()
         ]
+    if args.noise and data:
+        payload["noise"] = noise(Path(data) / REAL["weth"])
     report(payload, args.json)
 
 
