@@ -23,6 +23,8 @@ from solvency.data.sample import sample_crash, sample_prices
 from solvency.data.validation import Issue, ValidationReport, validate_prices
 from solvency.data.writing import write_prices
 from solvency.errors import SolvencyError, SolvencyInputError
+from solvency.liquidation.compare import compare_policies
+from solvency.liquidation.plan import LiquidationPlan, plan_liquidations
 from solvency.margin.portfolio import portfolio_margin
 from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw, estimate_jump_law
 from solvency.market.volatility import VolatilityResult, volatility
@@ -31,32 +33,51 @@ from solvency.oracle.engine import OracleEngine
 from solvency.oracle.ledger import verify_ledger
 from solvency.oracle.replay import replay as replay_oracle
 from solvency.oracle.state import MarketState
+from solvency.oracle.stress import OracleStress, oracle_schedule, stress_replay
 from solvency.oracle.targets import InterimTargets, TableTargets, TargetModel
 from solvency.pricing.black import black76, black_scholes
 from solvency.pricing.implied import implied_vol
+from solvency.report.files import read_results, write_run
+from solvency.report.params import build_params, params_schema
+from solvency.report.pipeline import DemoSettings, run_demo
+from solvency.report.render import render_report
 from solvency.sim.book import LoanBook, load_book, synthetic_book
 from solvency.sim.policy import LiquidationPolicy, register_policy
 from solvency.sim.results import StressResult
 from solvency.sim.scenarios import Scenario, get_scenario, scenario_names
+from solvency.sim.schedule import ParamSchedule
 from solvency.sim.stress import simulate_lending
+from solvency.sweep.executors import DaskExecutor, Executor, LocalExecutor, get_executor
+from solvency.sweep.margin import MarginSweep, sweep_margin_backtest
+from solvency.sweep.seeds import cell_seed
+from solvency.sweep.stress import StressSweep, sweep_stress
 
 __all__ = [
     "ETH_HOURLY_JUMPS",
     "Change",
+    "DaskExecutor",
+    "DemoSettings",
+    "Executor",
     "InterimTargets",
     "Issue",
     "JumpLaw",
     "LendingCalibration",
+    "LiquidationPlan",
     "LiquidationPolicy",
     "LoanBook",
+    "LocalExecutor",
+    "MarginSweep",
     "MarketSpec",
     "MarketState",
     "OracleConfig",
     "OracleEngine",
+    "OracleStress",
+    "ParamSchedule",
     "Scenario",
     "SolvencyError",
     "SolvencyInputError",
     "StressResult",
+    "StressSweep",
     "TableTargets",
     "TargetModel",
     "ValidationReport",
@@ -64,13 +85,17 @@ __all__ = [
     "backtest_lending",
     "black76",
     "black_scholes",
+    "build_params",
     "calibrate_emode",
     "calibrate_lending",
     "calibrate_perp",
+    "cell_seed",
     "christoffersen",
     "clean_prices",
+    "compare_policies",
     "estimate_jump_law",
     "fetch_prices",
+    "get_executor",
     "get_scenario",
     "implied_vol",
     "kupiec",
@@ -80,17 +105,27 @@ __all__ = [
     "load_prices",
     "margin_backtest",
     "morpho_lif",
+    "oracle_schedule",
+    "params_schema",
+    "plan_liquidations",
     "portfolio_margin",
+    "read_results",
     "register_policy",
+    "render_report",
     "replay_oracle",
+    "run_demo",
     "sample_crash",
     "sample_prices",
     "scenario_names",
     "simulate_lending",
     "smart_ltv",
+    "stress_replay",
+    "sweep_margin_backtest",
+    "sweep_stress",
     "synthetic_book",
     "validate_prices",
     "verify_ledger",
     "volatility",
     "write_prices",
+    "write_run",
 ]

@@ -433,6 +433,15 @@ class MarketSpec(_Section):
     source: Path | None = Field(None, description="the TOML file this spec was read from", exclude=True)
 
 
+def as_market_spec(market: MarketSpec | str | Path | None) -> MarketSpec:
+    """A :class:`MarketSpec` from a spec, a TOML path (:func:`load_market`) or ``None`` (the default market)."""
+    if market is None:
+        return MarketSpec()
+    if isinstance(market, MarketSpec):
+        return market
+    return load_market(market)
+
+
 def load_market(path: str | Path) -> MarketSpec:
     """Read a market spec from TOML, resolving relative file paths against the file's directory.
 

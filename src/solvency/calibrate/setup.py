@@ -27,7 +27,7 @@ from solvency.calibrate.frontier import BookShape, Frontier, RiskModel, lt_front
 from solvency.calibrate.ladder import DepthLadder, DepthNodes, market_depth
 from solvency.calibrate.stress import StressCondition, stress_conditions
 from solvency.calibrate.stress_paths import StressPaths
-from solvency.config import MarketSpec, load_market
+from solvency.config import MarketSpec, as_market_spec
 from solvency.errors import SolvencyInputError
 from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw
 from solvency.market.liquidity import LiquidityCurve, curve_from_spec
@@ -42,12 +42,7 @@ from solvency.units import SECONDS_PER_YEAR, format_duration, parse_duration
 def market_spec(market: MarketSpec | str | Path | None, *, jumps: str | None = None) -> MarketSpec:
     """The market's spec (``MarketSpec()`` for None), with ``[calibration] jumps`` replaced by ``jumps``
     (``"default"`` or ``"none"``) when given — on a copy, the caller's spec is left alone."""
-    if market is None:
-        spec = MarketSpec()
-    elif isinstance(market, MarketSpec):
-        spec = market
-    else:
-        spec = load_market(market)
+    spec = as_market_spec(market)
     if jumps is None:
         return spec
     if jumps not in ("default", "none"):

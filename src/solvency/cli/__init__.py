@@ -32,35 +32,34 @@ def _root(
     """solvency: measure the market, simulate the protocol, calibrate parameters, publish them guarded."""
 
 
+PANELS: dict[str, tuple[str, ...]] = {
+    "Start here": ("demo", "report"),
+    "1 · Measure the market": ("data", "vol", "vol-backtest"),
+    "2 · Simulate the protocol": ("stress",),
+    "3 · Calibrate parameters": ("calibrate", "backtest", "margin", "margin-backtest"),
+    "4 · Publish them guarded": ("serve", "replay", "keys", "ledger"),
+    "5 · Liquidate": ("liquidate",),
+}
+"""The help screen's panels, in the pipeline's order (DESIGN §2); commands keep this order inside a panel."""
+
+
 def _register() -> None:
-    from solvency.cli import data as _data
-    from solvency.cli import stress as _stress
+    from solvency.cli import backtest, calibrate, data, demo, liquidate, margin, oracle, stress, vol
 
-    _data.register(app)
-    from solvency.cli import margin as _margin
+    for module in (demo, data, vol, stress, calibrate, backtest, margin, oracle, liquidate):
+        module.register(app)
+    order = [name for names in PANELS.values() for name in names]
+    panel_of = {name: panel for panel, names in PANELS.items() for name in names}
 
-    _margin.register(app)
-    from solvency.cli import calibrate as _calibrate
+    def key(info: typer.models.CommandInfo | typer.models.TyperInfo) -> int:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        return order.index(name) if name in order else len(order)
 
-    _calibrate.register(app)
-
-    from solvency.cli import vol as _vol
-
-    _vol.register(app)
-
-    from solvency.cli import demo as _demo
-
-    _demo.register(app)
-
-    from solvency.cli import oracle as _oracle
-
-    _oracle.register(app)
-
-    _stress.register(app)
-
-    from solvency.cli import backtest as _backtest
-
-    _backtest.register(app)
+    for infos in (app.registered_commands, app.registered_groups):
+        infos.sort(key=key)
+        for info in infos:
+            if info.name in panel_of:
+                info.rich_help_panel = panel_of[info.name]
 
 
 _register()

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, progress, stderr, stdout
+from solvency.cli._sweep import MARKETS_DIR_OPTION, SCHEDULER_OPTION, WORKERS_OPTION, compact
 
 group = typer.Typer(help="Calibrate protocol parameters from market data.", no_args_is_help=True)
 
@@ -44,9 +45,12 @@ def register(app: typer.Typer) -> None:
 def _perp(grp: typer.Typer) -> None:
     @grp.command("perp")
     def perp(
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with a [perp] section."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with a \\[perp] section."),
         prices: Path | None = typer.Option(None, "--prices", help="Price history (overrides the spec's)."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the insurance-fund simulation."),
+        markets: Path | None = MARKETS_DIR_OPTION,
+        workers: int | None = WORKERS_OPTION,
+        scheduler: str | None = SCHEDULER_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """IMF / MMF by size tier, OI caps (dYdX v4 ramp), liquidation fee and insurance-fund target."""
@@ -54,6 +58,16 @@ def _perp(grp: typer.Typer) -> None:
             from solvency.calibrate.perp import calibrate_perp
             from solvency.config import MarketSpec, load_market
             from solvency.data.resolve import prices_or_sample
+
+            if markets is not None or workers is not None or scheduler is not None:
+                from solvency.cli._sweep import market_sweep
+
+                market_sweep(
+                    calibrate_perp, markets=markets, protocol="perp", kwargs={"seed": seed}, workers=workers,
+                    scheduler=scheduler, as_json=as_json, render_one=_render_perp,
+                    conflicts={"--market": market, "--prices": prices},
+                )  # fmt: skip
+                return
 
             spec = load_market(market) if market is not None else MarketSpec()
             frame = prices_or_sample(prices) if prices is not None else None
@@ -105,6 +119,9 @@ def _lending(grp: typer.Typer) -> None:
             True, "--depth/--no-depth", help="LT, LB and caps at depth ×0.5 and ×2 (one more ladder row)."
         ),
         jumps: JumpsChoice | None = JUMPS_OPTION,
+        markets: Path | None = MARKETS_DIR_OPTION,
+        workers: int | None = WORKERS_OPTION,
+        scheduler: str | None = SCHEDULER_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """LTV, liquidation threshold, bonus and caps from a stress-tested frontier, with a steward-ready plan."""
@@ -118,13 +135,25 @@ def _lending(grp: typer.Typer) -> None:
 
             if budget is not None and not 0 < budget < 1:
                 raise SolvencyInputError(f"--budget must be a fraction of debt in (0, 1), got {budget}")
+            curve = [round(0.70 + 0.025 * k, 4) for k in range(11)] if lt_curve else None
+            if markets is not None or workers is not None or scheduler is not None:
+                from solvency.cli._sweep import market_sweep
+
+                market_sweep(
+                    calibrate_lending, markets=markets, protocol="lending", workers=workers, scheduler=scheduler,
+                    kwargs={"budget": budget, "paths": paths, "seed": seed, "lt_curve": curve,
+                            "depth_sensitivity": depth},
+                    as_json=as_json, render=_render_lending_markets,
+                    conflicts={"--market": market, "--book": book, "--prices": prices, "--table": table,
+                               "--jumps": jumps},
+                )  # fmt: skip
+                return
             with progress() as bar:
                 task = bar.add_task("calibrating", total=None)
 
                 def tick(stage: str, done: int, total: int) -> None:
                     bar.update(task, description=stage, completed=done, total=total)
 
-                curve = [round(0.70 + 0.025 * k, 4) for k in range(11)] if lt_curve else None
                 result = calibrate_lending(
                     market,
                     book=book,
@@ -152,7 +181,7 @@ def _lending(grp: typer.Typer) -> None:
 
     @grp.command("emode")
     def emode(
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with [calibration.emode]."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML with \\[calibration.emode]."),
         budget: float | None = typer.Option(None, "--budget", help="ES99 budget, fraction of the category's debt."),
         paths: int | None = typer.Option(None, "--paths", min=1, help="Depeg paths (default: the spec's risk.paths)."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the depeg paths."),
@@ -217,6 +246,28 @@ def _render_lending(d: Mapping[str, Any], result: Any) -> None:
     stdout.print(plan)
     if result.emode is not None:
         _render_emode(result.emode.to_dict())
+
+
+def _render_lending_markets(p: Mapping[str, Any]) -> None:
+    """``calibrate lending --markets DIR``: one row per market (``--json`` has each market's full object)."""
+    table = Table(title="lending calibration: recommended (current)", title_justify="left")
+    table.add_column("market", overflow="fold")
+    for col in ("LTV", "LT", "LB", "ES99", "in budget", "steps"):
+        table.add_column(col, justify="right")
+    for name, d in p["markets"].items():
+        cur = d["baselines"]["current"]
+        table.add_row(
+            name,
+            f"{pct(d['ltv'])} ({pct(cur['ltv'])})",
+            f"{pct(d['liquidation_threshold'])} ({pct(cur['liquidation_threshold'])})",
+            f"{pct(d['liquidation_bonus'])} ({pct(cur['liquidation_bonus'])})",
+            compact(d["risk"]["bad_debt_es99"]),
+            fmt(d["invariants"]["budget_met"]),
+            str(len(d["transition"])),
+        )
+    stdout.print(table)
+    for s in p["skipped"]:
+        stdout.print(f"skipped {s['name']} ({s['file']}): {s['reason']}")
 
 
 def _render_emode(e: Mapping[str, Any]) -> None:

@@ -91,7 +91,7 @@ def check(
 def fetch(
     source: str = typer.Argument(..., help="binance, coinbase, coingecko or deribit."),
     symbol: str = typer.Argument(
-        ..., help="ETHUSDT (binance), ETH-USD (coinbase), ethereum[/usd] (coingecko), BTC (deribit DVOL)."
+        ..., help="ETHUSDT (binance), ETH-USD (coinbase), ethereum\\[/usd] (coingecko), BTC (deribit DVOL)."
     ),
     interval: str = typer.Option(..., "--interval", "-i", help="Bar length: 1m, 5m, 1h, 4h, 1d … (source-dependent)."),
     start: str = typer.Option(..., "--start", help="First time (UTC), e.g. 2024-01-01."),

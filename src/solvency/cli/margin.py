@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, stdout
+from solvency.cli._sweep import SCHEDULER_OPTION, WORKERS_OPTION
 
 
 def _market(market: Path | None, prices: Path | None):
@@ -28,8 +29,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("margin")
     def margin(
-        portfolio: Path = typer.Argument(..., help="Positions CSV: instrument, kind, strike, expiry, quantity[, vol]."),
-        market: Path | None = typer.Option(None, "--market", help="Market spec TOML ([options] section)."),
+        portfolio: Path = typer.Argument(..., help="Positions CSV (instrument, kind, strike, expiry, quantity, vol)."),
+        market: Path | None = typer.Option(None, "--market", help="Market spec TOML (\\[options] section)."),
         prices: Path | None = typer.Option(None, "--prices", help="Price history of the underlying."),
         as_json: bool = JSON_OPTION,
     ) -> None:
@@ -43,13 +44,34 @@ def register(app: typer.Typer) -> None:
 
     @app.command("margin-backtest")
     def margin_backtest(
-        file: Path = typer.Argument(..., help="Price history (hourly or finer for hour horizons)."),
+        files: list[Path] = typer.Argument(
+            ..., help="Price history (hourly or finer for hour horizons); several: a sweep."
+        ),
         coverage: float = typer.Option(0.99, "--coverage", help="Target coverage, a fraction (0.99)."),
         horizon: str = typer.Option("1h", "--horizon", help="Liquidation horizon, e.g. 1h, 4h."),
+        workers: int | None = WORKERS_OPTION,
+        scheduler: str | None = SCHEDULER_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Walk the dynamic margin forward; Kupiec and Christoffersen tests vs a static margin."""
         with cli_errors(as_json):
+            if len(files) > 1 or workers is not None or scheduler is not None:
+                from solvency.cli._sweep import margin_sweep
+                from solvency.units import parse_duration
+
+                h = parse_duration(horizon)
+                if not margin_sweep(
+                    files=files,
+                    coverage=coverage,
+                    horizon=h,
+                    workers=workers,
+                    scheduler=scheduler,
+                    as_json=as_json,
+                    render_one=_render_backtest,
+                ):
+                    raise typer.Exit(1)
+                return
+            (file,) = files
             from solvency.calibrate.margin_backtest import margin_backtest as run
             from solvency.data.resolve import prices_or_sample
             from solvency.units import parse_duration

@@ -112,14 +112,36 @@ def replay(
     column: str | None = typer.Option(None, "--column", help="Series to use where the file holds several."),
     implied_vol: Path | None = typer.Option(None, "--implied-vol", help="Implied-vol file (e.g. Deribit DVOL)."),
     iv_unit: str = typer.Option("percent", "--iv-unit", help="Unit of the implied-vol file: percent | fraction."),
+    stress: bool = typer.Option(
+        False, "--stress", help="Also run the stress engine under the oracle's LT/LB path and under static ones."
+    ),
+    market: Path | None = typer.Option(
+        None, "--market", help="With --stress: market spec (TOML) for book, liquidity, liquidators; default sample."
+    ),
+    oracle_market: str | None = typer.Option(
+        None, "--oracle-market", help="With --stress: which oracle market steers the book (default: the only one)."
+    ),
+    conditions: str = typer.Option("current", "--conditions", help="With --stress: current | congested-2020."),
+    gas: Path | None = typer.Option(None, "--gas", help="With --stress: gas price file (wei per gas)."),
+    gas_column: str = typer.Option("avgGasDay", "--gas-column", help="Column of the gas file to use."),
+    intrabar: str = typer.Option("close", "--intrabar", help="With --stress: replay bar closes or 'ohlc' sub-steps."),
+    delay: str | None = typer.Option(None, "--delay", help='With --stress: publication lag of updates, e.g. "10m".'),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Run the oracle offline over a price file on a simulated clock: updates, refusals, parameter timeline."""
+    """Run the oracle offline over a price file on a simulated clock: updates, refusals, parameter timeline.
+
+    With --stress, the same file is replayed through the lending stress engine twice — under the LT/LB the
+    oracle published (each from the simulator step after its publication) and under the static parameters it
+    started from — and the bad debt of both is added under "stress".
+    """
     with cli_errors(as_json):
         from solvency.data.resolve import prices_or_sample
         from solvency.oracle.config import load_oracle_config
         from solvency.oracle.replay import replay as run
+        from solvency.units import parse_duration
 
+        if not stress and (market is not None or gas is not None or delay is not None):
+            raise SolvencyInputError("--market, --gas and --delay only apply with --stress", hint="add --stress")
         cfg = load_oracle_config(config)
         prices = prices_or_sample(file, column=column)
         iv = None
@@ -128,7 +150,23 @@ def replay(
                 raise SolvencyInputError(f"--iv-unit {iv_unit!r}", hint="use percent or fraction")
             iv = prices_or_sample(implied_vol)["close"] * (0.01 if iv_unit == "percent" else 1.0)
         result = run(prices, cfg, asset=asset, implied_vol=iv)
-        emit(result.to_dict(), as_json, _render_replay)
+        payload = result.to_dict()
+        if stress:
+            from solvency.oracle.stress import stress_replay
+
+            payload["stress"] = stress_replay(
+                prices,
+                cfg,
+                result=result,
+                oracle_market=oracle_market,
+                market=market,
+                conditions=conditions,
+                gas=gas,
+                gas_column=gas_column,
+                intrabar=intrabar,
+                delay=0 if delay is None else parse_duration(delay),
+            ).to_dict()
+        emit(payload, as_json, _render_replay)
 
 
 def _render_replay(r: Mapping[str, Any]) -> None:
@@ -160,3 +198,31 @@ def _render_replay(r: Mapping[str, Any]) -> None:
     refused = {k: v for k, v in r["rejected_ticks"].items() if v}
     stdout.print(kv_table("refused ticks", refused or {"none": 0}))
     stdout.print(f"guardrail clamps: {r['guardrail_clamps']} {r['guardrail_clamps_by_rule']}", highlight=False)
+    if "stress" in r:
+        _render_stress(r["stress"])
+
+
+def _render_stress(s: Mapping[str, Any]) -> None:
+    path = s["oracle_path"]
+    table = Table(
+        title=(
+            f"stress ({s['conditions']}): {s['market']}'s path LT {pct(path['lt']['start'])} → "
+            f"{pct(path['lt']['min'])} (lowest), LB up to {pct(path['lb']['max'])} vs static "
+            f"LT {pct(s['static_params']['liquidation_threshold'])} / LB {pct(s['static_params']['liquidation_bonus'])}"
+        )
+    )
+    rows = [
+        ("bad debt", "bad_debt"),
+        ("insolvent positions", "insolvent_positions"),
+        ("liquidations", "liquidations"),
+        ("liquidated volume", "liquidated_volume"),
+        ("bonus paid by borrowers", "bonus_paid"),
+        ("slippage", "slippage"),
+    ]
+    for col in ("", "oracle path", "static"):
+        table.add_column(col, justify="right" if col else "left")
+    for label, key in rows:
+        table.add_row(label, f"{s['oracle'][key]:,.0f}", f"{s['static'][key]:,.0f}")
+    stdout.print(table)
+    verdict = "[green]no more bad debt[/]" if s["no_more_bad_debt"] else "[bold red]MORE bad debt[/]"
+    stdout.print(f"oracle path vs static: {verdict} ({fmt(s['extra_bad_debt'])}); LTV is not simulated")

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, pct, progress, stdout
+from solvency.cli._sweep import CHUNK_OPTION, MARKETS_OPTION, SCHEDULER_OPTION, WORKERS_OPTION
 
 
 def register(app: typer.Typer) -> None:
@@ -32,12 +33,16 @@ def stress(
     gas_column: str = typer.Option("avgGasDay", "--gas-column", help="Column of the gas file to use."),
     column: str | None = typer.Option(None, "--column", help="Price column of --prices if not close."),
     intrabar: str = typer.Option("close", "--intrabar", help="Replay bar closes ('close') or O-H-L-C ('ohlc')."),
-    policy: str | None = typer.Option(None, "--policy", help="Liquidation policy: health_first, largest_first."),
+    policy: str | None = typer.Option(None, "--policy", help="health_first, largest_first, risk_weighted, optimized."),
     engine: str | None = typer.Option(None, "--engine", help="fast (default), general or reference."),
     conditions: str | None = typer.Option(
         None, "--conditions", help="Oracle/liquidator what-if: current, congested-2020."
     ),
     list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the named scenarios and exit."),
+    markets: Path | None = MARKETS_OPTION,
+    workers: int | None = WORKERS_OPTION,
+    scheduler: str | None = SCHEDULER_OPTION,
+    chunk_paths: int = CHUNK_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Simulate the loan book through a crash: bad debt (mean, VaR95, ES99), liquidations, insolvencies."""
@@ -48,6 +53,16 @@ def stress(
 
         if list_scenarios:
             emit({"scenarios": [s.facts() for s in SCENARIOS.values()]}, as_json, _render_scenarios)
+            return
+        if markets is not None or workers is not None or scheduler is not None:
+            from solvency.cli._sweep import stress_sweep
+
+            stress_sweep(
+                market=market, book=book, markets=markets, scenario=scenario, prices=prices, column=column,
+                paths=paths, seed=seed, horizon=horizon, step=step, policy=policy, engine=engine, intrabar=intrabar,
+                gas=gas, gas_column=gas_column, conditions=conditions, chunk_paths=chunk_paths, workers=workers,
+                scheduler=scheduler, as_json=as_json,
+            )  # fmt: skip
             return
         if scenario is not None and prices is not None:
             raise SolvencyInputError("give --scenario or --prices, not both")

@@ -168,9 +168,10 @@ def reverting_spikes(returns: np.ndarray, z: np.ndarray, threshold: float, rever
         return np.empty(0, dtype="int64")
     r_in, r_out = r[:-1], r[1:]
     z_in, z_out = z[:-1], z[1:]
-    big = (np.abs(z_in) >= threshold) & (np.abs(z_out) >= threshold)
-    opposite = np.sign(r_in) * np.sign(r_out) < 0
-    back = np.abs(r_in + r_out) <= revert * np.minimum(np.abs(r_in), np.abs(r_out))
+    with np.errstate(invalid="ignore"):  # NaN / ±inf returns compare False: never a spike
+        big = (np.abs(z_in) >= threshold) & (np.abs(z_out) >= threshold)
+        opposite = np.sign(r_in) * np.sign(r_out) < 0
+        back = np.abs(r_in + r_out) <= revert * np.minimum(np.abs(r_in), np.abs(r_out))
     return np.flatnonzero(big & opposite & back) + 1
 
 

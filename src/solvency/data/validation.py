@@ -567,7 +567,8 @@ def _check_spikes(
     rules: ValidationRules,
 ) -> list[Issue]:
     c = prices["close"][pos]
-    r = np.log(c[1:] / c[:-1])
+    with np.errstate(divide="ignore", invalid="ignore"):  # non-positive / non-finite rows are reported elsewhere
+        r = np.log(c[1:] / c[:-1])
     med, scale = checks.robust_scale(r, rules.window, rules.floor_fraction)
     z = (r - med) / scale
     out: list[Issue] = []

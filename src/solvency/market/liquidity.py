@@ -126,6 +126,44 @@ def impact(kind: int, params: np.ndarray, depth: float, x: float) -> float:
 
 
 @jit
+def _base_size_at_impact(kind: int, params: np.ndarray, g: float) -> float:
+    if g <= 0.0:
+        return 0.0
+    if kind == CONSTANT_PRODUCT:
+        if g >= 1.0:
+            return math.inf
+        y = params[0]
+        return y / math.sqrt(1.0 - g) - y
+    if kind == POWER_LAW:
+        return params[2] * (g / ((1.0 + params[1]) * params[0])) ** (1.0 / params[1])
+    n = int(params[0])
+    q_prev = 0.0
+    g_prev = 0.0
+    for k in range(1, n + 1):
+        q_k = params[k]
+        g_k = params[n + k]
+        if (g_k - g_prev) / (q_k - q_prev) >= g:
+            return q_prev
+        q_prev = q_k
+        g_prev = g_k
+    b = params[2 * n + 1]
+    start = (1.0 + b) * g_prev / q_prev
+    if start >= g:
+        return q_prev
+    return q_prev * (g / start) ** (1.0 / b)
+
+
+@jit
+def size_at_impact(kind: int, params: np.ndarray, depth: float, g: float) -> float:
+    """The least size whose sale moves the price by ``g``: the inverse of :func:`impact` (``inf`` if never).
+
+    Where the impact jumps (between the levels of a depth table) it is the start of the first level at or
+    above ``g``.
+    """
+    return depth * _base_size_at_impact(kind, params, g)
+
+
+@jit
 def _cost_array(kind: int, params: np.ndarray, depth: float, x: np.ndarray) -> np.ndarray:
     out = np.empty(x.size)
     for i in range(x.size):
@@ -225,6 +263,16 @@ class LiquidityCurve:
     def proceeds(self, size: float, already_sold: float = 0.0) -> float:
         """Quote received selling ``size`` after ``already_sold`` has moved the price and not recovered."""
         return float(size) - (float(self.cost(already_sold + size)) - float(self.cost(already_sold)))
+
+    def size_at_impact(self, target: float) -> float:
+        """Least size (quote units) whose sale from rest moves the marginal price by ``target`` (``inf`` if never).
+
+        Selling up to this size keeps the price impact — hence the average slippage of every slice of the
+        sale — at or below ``target``.
+        """
+        if not 0 <= target < 1:
+            raise SolvencyInputError(f"price impact target must be in [0, 1), got {target!r}")
+        return float(size_at_impact(self.code, self.params, float(self.depth), float(target)))
 
     def size_at_slippage(self, target: float) -> float:
         """Largest size whose average slippage is at most ``target`` (fraction), by bisection (the slippage

@@ -64,6 +64,8 @@ class Engine:
         self.setup = setup
         self.step = int(step)
         self.policy = get_policy(policy)
+        if self.policy.for_setup is not None:  # a policy that needs the market's curves or rules
+            self.policy = self.policy.for_setup(self.policy, setup)
         self.use_numba = _jit.ENABLED if use_numba is None else bool(use_numba and _jit.ENABLED)
         book = setup.book
         if engine == "fast":
@@ -97,6 +99,7 @@ class Engine:
 
     def _prepare(self) -> dict[str, object]:
         book = self.setup.book
+        book_lt, book_lb = self.setup.start_params()  # a scheduled asset at its first step's values
         kinds, cparams, depths = pack_curves(self.setup.curves)
         cfg, icfg = self._config()
         arrays: dict[str, object] = {
@@ -113,9 +116,9 @@ class Engine:
                 primary=np.ascontiguousarray(book.primary_asset.astype(np.int64)),
                 c0=book.collateral,
                 d0=book.debt,
-                lt=book.lt,
-                lb=book.lb,
-                lbmax=np.ascontiguousarray(book.lb.max(axis=0) if len(book) else np.zeros(book.n_assets)),
+                lt=book_lt,
+                lb=book_lb,
+                lbmax=np.ascontiguousarray(book_lb.max(axis=0) if len(book) else np.zeros(book.n_assets)),
             )
             return arrays
         n = len(book)
@@ -123,8 +126,8 @@ class Engine:
         asset = book.primary_asset.astype(np.int64)
         c0 = np.ascontiguousarray(book.collateral[rows, asset])
         d0 = book.debt
-        lt = np.ascontiguousarray(book.lt[rows, asset])
-        lb = np.ascontiguousarray(book.lb[rows, asset])
+        lt = np.ascontiguousarray(book_lt[rows, asset])
+        lb = np.ascontiguousarray(book_lb[rows, asset])
         alive = (c0 > 0) & (d0 > 0)
         liq = np.full(n, -np.inf)
         liq[alive] = d0[alive] / (c0[alive] * lt[alive])  # the expression the kernels and reference use
@@ -169,6 +172,7 @@ class Engine:
         out = EngineOutput.empty(n_paths, len(book))
         shortfall = np.zeros((groups, len(book)))
         gas_native = self.setup.liquidators.gas_native(prices.shape[1])
+        schedule = self.setup.schedule_arrays(prices.shape[1])
         if self.use_numba:
             score_fn, size_fn = self.policy.compiled()
             sorted_kernel, general_kernel = K.run_sorted, K.run_general
@@ -189,7 +193,16 @@ class Engine:
             size_fn,
             self.policy.param_array(),
         )
-        outputs = (out.bad_debt, out.insolvent, out.liquidations, out.volume, out.repaid, out.reached, shortfall)
+        outputs = (
+            out.bad_debt,
+            out.insolvent,
+            out.liquidations,
+            out.volume,
+            out.repaid,
+            out.reached,
+            out.slippage,
+            shortfall,
+        )
         if self.kind == "sorted":
             head = (
                 prices,
@@ -204,10 +217,11 @@ class Engine:
                 a["lt"],
                 a["lb"],
                 a["lbmax"],
+                *schedule,
             )
             kernel = sorted_kernel
         else:
-            head = (prices, a["single"], a["primary"], a["c0"], a["d0"], a["lt"], a["lb"], a["lbmax"])
+            head = (prices, a["single"], a["primary"], a["c0"], a["d0"], a["lt"], a["lb"], a["lbmax"], *schedule)
             kernel = general_kernel
 
         def work(group: int) -> None:

@@ -12,6 +12,13 @@ keyed by their new liquidation price until the threshold drops below it again. A
 O(steps + touched positions × log), not O(steps × positions). At the end, bad debt of untouched positions
 (possible when the market falls below the oracle) comes from a second order by insolvency price ``debt/c``.
 
+A parameter schedule (:mod:`solvency.sim.schedule`) gives every position of an asset the same LT at each step,
+so a change from the LT the book is sorted by scales every liquidation price by the same factor
+``LT_0/LT_t``: the order survives and no step re-sorts. While LT differs from ``LT_0`` the walk and the heap
+compare keys in the sorted (``LT_0``) scale against ``threshold·LT_t/LT_0``, lowered by
+:data:`ORDER_SLACK` so that rounding cannot stop them short, and each position they reach is decided by the
+exact test ``debt/(c·LT_t) > threshold``; the few reached but not eligible wait in the heap.
+
 ``run_general`` — any book, including multi-collateral positions: every alive position is examined at every
 step (O(steps × positions)), compiled. Used when any position holds several collateral assets.
 
@@ -30,6 +37,7 @@ from solvency._jit import jit
 from solvency.market.liquidity import cost, impact
 from solvency.sim.mechanics import PRICE_FLOOR
 from solvency.sim.policy import (
+    CTX_ASSET,
     CTX_CAPACITY,
     CTX_CAPACITY_LEFT,
     CTX_DEPTH,
@@ -67,6 +75,9 @@ I_BUILTIN = 4  # 0: call the policy's score; 1: health_first; 2: largest_first (
 # per position costs more than the formula; same expressions as solvency.sim.policy)
 I_FULL_SIZE = 5  # 1: the policy's size is the whole close-factor amount (skip the call)
 N_ICFG = 6
+
+ORDER_SLACK = 1e-9
+"""Relative margin of the walk and the heap while a schedule has moved LT (see the module docstring)."""
 
 
 @jit
@@ -258,7 +269,10 @@ def _heap_pop(heap: np.ndarray, base: int, n: int, key: np.ndarray) -> int:
 
 
 @jit
-def _fill_ctx(ctx: np.ndarray, sigma: float, depth: float, sold: float, oracle: float, market: float) -> None:
+def _fill_ctx(
+    ctx: np.ndarray, asset: int, sigma: float, depth: float, sold: float, oracle: float, market: float
+) -> None:
+    ctx[CTX_ASSET] = asset
     ctx[CTX_SIGMA] = sigma
     ctx[CTX_DEPTH] = depth
     ctx[CTX_SOLD] = sold
@@ -281,9 +295,13 @@ def _open_step(
     thr: np.ndarray,
     cfg: np.ndarray,
     latency: int,
+    sched: np.ndarray,
+    lt_path: np.ndarray,
 ) -> int:
     """Steps 1-3 of the mechanics: impact decays, market price, oracle, and each asset's eligibility threshold
-    (the highest oracle price of the latency window). Returns the window's first step."""
+    (the highest oracle price of the latency window; for a scheduled asset each price times ``LT_s/LT_t``, so
+    that ``debt/(c·LT_t) > threshold`` means HF < 1 at every step of the window). Returns the window's first
+    step."""
     for a in range(mh.shape[1]):
         if t > 0:
             sold[a] *= cfg[F_DECAY]
@@ -293,12 +311,47 @@ def _open_step(
     if lo < 0:
         lo = 0
     for a in range(mh.shape[1]):
-        m = oh[lo, a]
-        for s in range(lo + 1, t + 1):
-            if oh[s, a] > m:
-                m = oh[s, a]
+        if sched[a]:
+            m = oh[lo, a] * (lt_path[lo, a] / lt_path[t, a])
+            for s in range(lo + 1, t + 1):
+                v = oh[s, a] * (lt_path[s, a] / lt_path[t, a])
+                if v > m:
+                    m = v
+        else:
+            m = oh[lo, a]
+            for s in range(lo + 1, t + 1):
+                if oh[s, a] > m:
+                    m = oh[s, a]
         thr[a] = m
     return lo
+
+
+@jit
+def _step_params(
+    t: int,
+    sched: np.ndarray,
+    lt_path: np.ndarray,
+    lb_path: np.ndarray,
+    lbmax: np.ndarray,
+    ltn: np.ndarray,
+    lbn: np.ndarray,
+    lbm: np.ndarray,
+    scaled: np.ndarray,
+    ratio: np.ndarray,
+) -> None:
+    """Each scheduled asset's LT and LB at step ``t``; every asset's largest LB; whether (and by how much) LT
+    has moved from the first step's, which the sorted kernel's order is built on."""
+    for a in range(sched.size):
+        if sched[a]:
+            ltn[a] = lt_path[t, a]
+            lbn[a] = lb_path[t, a]
+            lbm[a] = lb_path[t, a]
+            scaled[a] = lt_path[t, a] != lt_path[0, a]
+            ratio[a] = lt_path[t, a] / lt_path[0, a]
+        else:
+            lbm[a] = lbmax[a]
+            scaled[a] = False
+            ratio[a] = 1.0
 
 
 @jit
@@ -401,6 +454,9 @@ def run_sorted(
     lt: np.ndarray,
     lb: np.ndarray,
     lbmax: np.ndarray,
+    sched: np.ndarray,
+    lt_path: np.ndarray,
+    lb_path: np.ndarray,
     kinds: np.ndarray,
     cparams: np.ndarray,
     depths: np.ndarray,
@@ -419,9 +475,14 @@ def run_sorted(
     volume: np.ndarray,
     repaid: np.ndarray,
     reached: np.ndarray,
+    slippage: np.ndarray,
     shortfall: np.ndarray,
 ) -> None:
-    """Single-collateral engine (see the module docstring); results are written into the output arrays."""
+    """Single-collateral engine (see the module docstring); results are written into the output arrays.
+
+    ``lt``/``lb`` are each position's values at the first step (the order ``liq_sorted`` is built on);
+    ``sched``, ``lt_path``, ``lb_path`` the schedule (:meth:`solvency.sim.mechanics.SimSetup.schedule_arrays`).
+    """
     n_paths, n_points, n_assets = prices.shape
     n = c0.size
     latency = icfg[I_LATENCY]
@@ -434,8 +495,10 @@ def run_sorted(
     cur_c = np.empty(n)
     cur_d = np.empty(n)
     touched = np.zeros(n, dtype=np.bool_)
+    seen = np.zeros(n, dtype=np.bool_)
     hkey = np.empty(n)
     heap = np.empty(n, dtype=np.int64)
+    stash = np.empty(n, dtype=np.int64)
     hn = np.zeros(n_assets, dtype=np.int64)
     ptr = np.empty(n_assets, dtype=np.int64)
     active = np.empty(n, dtype=np.int64)
@@ -452,6 +515,11 @@ def run_sorted(
     thr = np.empty(n_assets)
     cur_m = np.empty(n_assets)
     cost_s = np.empty(n_assets)
+    ltn = np.zeros(n_assets)
+    lbn = np.zeros(n_assets)
+    lbm = np.zeros(n_assets)
+    scaled = np.zeros(n_assets, dtype=np.bool_)
+    ratio = np.ones(n_assets)
     ctx = np.zeros(CTX_SIZE)
     short = shortfall[g]
     for p in range(g, n_paths, n_groups):
@@ -461,10 +529,13 @@ def run_sorted(
             hn[a] = 0
             sold[a] = 0.0
         n_liq = 0
+        n_seen = 0
         vol = 0.0
         rep = 0.0
+        slip = 0.0
         for t in range(n_points):
-            _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency)
+            _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency, sched, lt_path)
+            _step_params(t, sched, lt_path, lb_path, lbmax, ltn, lbn, lbm, scaled, ratio)
             gas = gas_native[t] * (mh[t, gas_asset] if gas_asset >= 0 else cfg[F_NATIVE_PRICE])
             total_active = 0
             for a in range(n_assets):
@@ -473,38 +544,82 @@ def run_sorted(
                 # no position anyone can profit from this step: its active positions are neither
                 # re-examined nor offered to the policy (exactly what the per-position test would decide;
                 # the margins make the asset-level test strictly stronger).
-                skip[a] = profit_check and gas > 1e-6 and (1.0 + lbmax[a]) * mh[t, a] / oh[t, a] - 1.0 <= -1e-6
+                skip[a] = profit_check and gas > 1e-6 and (1.0 + lbm[a]) * mh[t, a] / oh[t, a] - 1.0 <= -1e-6
                 if not skip[a]:
-                    # still-eligible positions stay active; the others wait in the heap; dead ones leave
+                    # still-eligible positions stay active; the others wait in the heap (keyed in the sorted
+                    # LT_0 scale); dead ones leave
                     keep = 0
                     for k in range(na[a]):
                         i = active[base + k]
                         if cur_c[i] > 0.0 and cur_d[i] > 0.0:
-                            key = cur_d[i] / (cur_c[i] * lt[i])
+                            key = cur_d[i] / (cur_c[i] * (ltn[a] if sched[a] else lt[i]))
                             if key > thr[a]:
                                 active[base + keep] = i
                                 keep += 1
                             else:
-                                hkey[i] = key
+                                hkey[i] = cur_d[i] / (cur_c[i] * lt[i]) if scaled[a] else key
                                 _heap_push(heap, base, hn[a], i, hkey)
                                 hn[a] += 1
                     na[a] = keep
                 # newly eligible: the pointer walk down the sorted book, then the heap
                 k = ptr[a]
                 end = aoff[a + 1]
-                while k < end and liq_sorted[k] > thr[a]:
-                    i = order[k]
-                    cur_c[i] = c0[i]
-                    cur_d[i] = d0[i]
-                    touched[i] = True
-                    active[base + na[a]] = i
-                    na[a] += 1
-                    k += 1
-                ptr[a] = k
-                while hn[a] > 0 and hkey[heap[base]] > thr[a]:
-                    active[base + na[a]] = _heap_pop(heap, base, hn[a], hkey)
-                    hn[a] -= 1
-                    na[a] += 1
+                if scaled[a]:  # LT moved since the first step: candidates by the scaled bound, then exactly
+                    bound = thr[a] * ratio[a] * (1.0 - ORDER_SLACK)
+                    while k < end and liq_sorted[k] > bound:
+                        i = order[k]
+                        cur_c[i] = c0[i]
+                        cur_d[i] = d0[i]
+                        touched[i] = True
+                        if d0[i] / (c0[i] * ltn[a]) > thr[a]:
+                            active[base + na[a]] = i
+                            na[a] += 1
+                            if not seen[i]:
+                                seen[i] = True
+                                n_seen += 1
+                        else:
+                            hkey[i] = liq_sorted[k]
+                            _heap_push(heap, base, hn[a], i, hkey)
+                            hn[a] += 1
+                        k += 1
+                    ptr[a] = k
+                    n_stash = 0
+                    while hn[a] > 0 and hkey[heap[base]] > bound:
+                        i = _heap_pop(heap, base, hn[a], hkey)
+                        hn[a] -= 1
+                        if cur_d[i] / (cur_c[i] * ltn[a]) > thr[a]:
+                            active[base + na[a]] = i
+                            na[a] += 1
+                            if not seen[i]:
+                                seen[i] = True
+                                n_seen += 1
+                        else:
+                            stash[n_stash] = i
+                            n_stash += 1
+                    for q in range(n_stash):
+                        _heap_push(heap, base, hn[a], stash[q], hkey)
+                        hn[a] += 1
+                else:  # keys are exact: walk and pop while above the threshold
+                    while k < end and liq_sorted[k] > thr[a]:
+                        i = order[k]
+                        cur_c[i] = c0[i]
+                        cur_d[i] = d0[i]
+                        touched[i] = True
+                        active[base + na[a]] = i
+                        na[a] += 1
+                        k += 1
+                        if not seen[i]:
+                            seen[i] = True
+                            n_seen += 1
+                    ptr[a] = k
+                    while hn[a] > 0 and hkey[heap[base]] > thr[a]:
+                        i = _heap_pop(heap, base, hn[a], hkey)
+                        hn[a] -= 1
+                        active[base + na[a]] = i
+                        na[a] += 1
+                        if not seen[i]:
+                            seen[i] = True
+                            n_seen += 1
                 if not skip[a]:
                     total_active += na[a]
             if total_active == 0:
@@ -526,7 +641,8 @@ def run_sorted(
                 for k in range(ns):
                     i = nxt[k]
                     a = pos_asset[i]
-                    if profit_check and _hopeless(cur_d[i], lb[i], cur_m[a], oh[t, a], gas):
+                    bonus = lbn[a] if sched[a] else lb[i]
+                    if profit_check and _hopeless(cur_d[i], bonus, cur_m[a], oh[t, a], gas):
                         continue
                     elig[ne] = i
                     ne += 1
@@ -541,17 +657,19 @@ def run_sorted(
                 for k in range(ne):
                     i = elig[k]
                     a = pos_asset[i]
+                    lti = ltn[a] if sched[a] else lt[i]
                     cv = cur_c[i] * oh[t, a]
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
                     if builtin > 0:
-                        neg_scores[k] = -_builtin_score(builtin, cv * lt[i], cur_d[i])
+                        neg_scores[k] = -_builtin_score(builtin, cv * lti, cur_d[i])
                     else:
-                        neg_scores[k] = -score_fn(cv, cv * lt[i], cur_d[i], lb[i], cur_c[i] * cur_m[a], ctx, pparams)
+                        bonus = lbn[a] if sched[a] else lb[i]
+                        neg_scores[k] = -score_fn(cv, cv * lti, cur_d[i], bonus, cur_c[i] * cur_m[a], ctx, pparams)
                 _heapify(rank, ne, neg_scores, elig)
                 left = ne
                 nn = 0
                 while left > 0:
-                    if capacity <= 0.0 or (profit_check and _spent(capacity, gas, cur_m, oh[t], lbmax)):
+                    if capacity <= 0.0 or (profit_check and _spent(capacity, gas, cur_m, oh[t], lbm)):
                         break
                     i = elig[_pop(rank, left, neg_scores, elig)]
                     left -= 1
@@ -560,12 +678,13 @@ def run_sorted(
                     o = oh[t, a]
                     ci = cur_c[i]
                     di = cur_d[i]
+                    lti = ltn[a] if sched[a] else lt[i]
                     cv = ci * o
-                    adj = cv * lt[i]
-                    bonus = lb[i]
+                    adj = cv * lti
+                    bonus = lbn[a] if sched[a] else lb[i]
                     factor = _close_factor(adj / di, cv, di, cfg)
                     max_repay = factor * di
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cm)
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], o, cm)
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, ci * cm, max_repay, ctx, pparams)
                     repay, seize, size = _liquidation(
                         ci, di, o, bonus, factor, want, max_repay, capacity, cfg, prices[p, t, a],
@@ -575,22 +694,21 @@ def run_sorted(
                         continue
                     cur_c[i] = 0.0 if seize == ci else ci - seize
                     cur_d[i] = di - repay
+                    slip += cost(kinds[a], cparams[a], depths[a], sold[a] + size) - cost_s[a]
                     _record_sale(p, t, a, size, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                     capacity -= repay
                     n_liq += 1
                     vol += seize * o
                     rep += repay
-                    if cur_c[i] > 0.0 and cur_d[i] > 0.0 and cur_d[i] / (cur_c[i] * lt[i]) > thr[a]:
+                    if cur_c[i] > 0.0 and cur_d[i] > 0.0 and cur_d[i] / (cur_c[i] * lti) > thr[a]:
                         nxt[nn] = i
                         nn += 1
                 ns = nn
         # end of path: bad debt of touched positions, then of untouched ones below water
         total = 0.0
         n_bad = 0
-        n_reached = 0
         for a in range(n_assets):
             m_end = mh[n_points - 1, a]
-            n_reached += ptr[a] - aoff[a]
             for k in range(aoff[a], ptr[a]):
                 i = order[k]
                 s = cur_d[i] - cur_c[i] * m_end
@@ -611,12 +729,14 @@ def run_sorted(
                     short[i] += s
             for k in range(aoff[a], ptr[a]):
                 touched[order[k]] = False
+                seen[order[k]] = False
         bad[p] = total
         insolvent[p] = n_bad
         count[p] = n_liq
         volume[p] = vol
         repaid[p] = rep
-        reached[p] = n_reached
+        reached[p] = n_seen
+        slippage[p] = slip
 
 
 @jit
@@ -656,7 +776,11 @@ def _eligible_general(
     thr: np.ndarray,
     single: bool,
     primary: int,
+    sched: np.ndarray,
+    lt_path: np.ndarray,
 ) -> bool:
+    """HF < 1 at every step of the window (each step's oracle price and LT: ``lt`` holds the current step's,
+    a scheduled asset's earlier values come from ``lt_path``)."""
     if not d[i] > 0.0:
         return False
     if single:
@@ -671,7 +795,7 @@ def _eligible_general(
     for s in range(lo, t + 1):
         adj = 0.0
         for k in range(c.shape[1]):
-            adj += c[i, k] * lt[i, k] * oh[s, k]
+            adj += c[i, k] * (lt_path[s, k] if sched[k] else lt[i, k]) * oh[s, k]
         if not adj < d[i]:
             return False
     return True
@@ -687,6 +811,9 @@ def run_general(
     lt: np.ndarray,
     lb: np.ndarray,
     lbmax: np.ndarray,
+    sched: np.ndarray,
+    lt_path: np.ndarray,
+    lb_path: np.ndarray,
     kinds: np.ndarray,
     cparams: np.ndarray,
     depths: np.ndarray,
@@ -705,9 +832,14 @@ def run_general(
     volume: np.ndarray,
     repaid: np.ndarray,
     reached: np.ndarray,
+    slippage: np.ndarray,
     shortfall: np.ndarray,
 ) -> None:
-    """Any book (multi-collateral positions included): every alive position examined every step."""
+    """Any book (multi-collateral positions included): every alive position examined every step.
+
+    A scheduled asset's column of ``lt``/``lb`` is overwritten, in working copies, with the step's value
+    whenever it changes (O(positions) per change, within the kernel's O(positions) per step).
+    """
     n_paths, n_points, n_assets = prices.shape
     n = d0.size
     latency = icfg[I_LATENCY]
@@ -719,6 +851,13 @@ def run_general(
     g = group
     c = np.empty((n, n_assets))
     d = np.empty(n)
+    ltw = lt.copy()
+    lbw = lb.copy()
+    lbm = np.zeros(n_assets)
+    ltn = np.zeros(n_assets)
+    lbn = np.zeros(n_assets)
+    scaled = np.zeros(n_assets, dtype=np.bool_)
+    ratio = np.ones(n_assets)
     seen = np.zeros(n, dtype=np.bool_)
     src = np.empty(n, dtype=np.int64)
     elig = np.empty(n, dtype=np.int64)
@@ -743,11 +882,18 @@ def run_general(
         n_liq = 0
         vol = 0.0
         rep = 0.0
+        slip = 0.0
         for t in range(n_points):
-            lo = _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency)
+            lo = _open_step(p, t, prices, kinds, cparams, depths, sold, mh, oh, last, thr, cfg, latency, sched, lt_path)
+            _step_params(t, sched, lt_path, lb_path, lbmax, ltn, lbn, lbm, scaled, ratio)
+            for a in range(n_assets):
+                if sched[a] and (t == 0 or lt_path[t, a] != lt_path[t - 1, a] or lb_path[t, a] != lb_path[t - 1, a]):
+                    for i in range(n):
+                        ltw[i, a] = ltn[a]
+                        lbw[i, a] = lbn[a]
             ns = 0
             for i in range(n):
-                if _eligible_general(c, d, i, lt, oh, lo, t, thr, single[i], primary[i]):
+                if _eligible_general(c, d, i, ltw, oh, lo, t, thr, single[i], primary[i], sched, lt_path):
                     src[ns] = i
                     ns += 1
                     seen[i] = True
@@ -763,8 +909,8 @@ def run_general(
                 ne = 0
                 for k in range(ns):
                     i = src[k]
-                    cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, lt, single[i], primary[i])
-                    if profit_check and _hopeless(d[i], lb[i, a], cur_m[a], oh[t, a], gas):
+                    cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, ltw, single[i], primary[i])
+                    if profit_check and _hopeless(d[i], lbw[i, a], cur_m[a], oh[t, a], gas):
                         continue
                     elig[ne] = i
                     ne += 1
@@ -778,28 +924,28 @@ def run_general(
                 ctx[CTX_ELIGIBLE_DEBT] = cents / 100.0
                 for k in range(ne):
                     i = elig[k]
-                    cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, lt, single[i], primary[i])
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
+                    cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, ltw, single[i], primary[i])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], oh[t, a], cur_m[a])
                     if builtin > 0:
                         neg_scores[k] = -_builtin_score(builtin, adj, d[i])
                     else:
-                        neg_scores[k] = -score_fn(cv, adj, d[i], lb[i, a], mv, ctx, pparams)
+                        neg_scores[k] = -score_fn(cv, adj, d[i], lbw[i, a], mv, ctx, pparams)
                 _heapify(rank, ne, neg_scores, elig)
                 left = ne
                 nn = 0
                 while left > 0:
-                    if capacity <= 0.0 or (profit_check and _spent(capacity, gas, cur_m, oh[t], lbmax)):
+                    if capacity <= 0.0 or (profit_check and _spent(capacity, gas, cur_m, oh[t], lbm)):
                         break
                     i = elig[_pop(rank, left, neg_scores, elig)]
                     left -= 1
-                    cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, lt, single[i], primary[i])
+                    cv, adj, mv, a = _position_values(c, i, oh[t], cur_m, ltw, single[i], primary[i])
                     o = oh[t, a]
                     ci = c[i, a]
                     di = d[i]
-                    bonus = lb[i, a]
+                    bonus = lbw[i, a]
                     factor = _close_factor(adj / di, ci * o, di, cfg)
                     max_repay = factor * di
-                    _fill_ctx(ctx, sigma_step[a], depths[a], sold[a], o, cur_m[a])
+                    _fill_ctx(ctx, a, sigma_step[a], depths[a], sold[a], o, cur_m[a])
                     want = max_repay if full_size else size_fn(cv, adj, di, bonus, mv, max_repay, ctx, pparams)
                     repay, seize, size = _liquidation(
                         ci, di, o, bonus, factor, want, max_repay, capacity, cfg, prices[p, t, a],
@@ -809,12 +955,13 @@ def run_general(
                         continue
                     c[i, a] = 0.0 if seize == ci else ci - seize
                     d[i] = di - repay
+                    slip += cost(kinds[a], cparams[a], depths[a], sold[a] + size) - cost_s[a]
                     _record_sale(p, t, a, size, prices, kinds, cparams, depths, sold, cur_m, cost_s)
                     capacity -= repay
                     n_liq += 1
                     vol += seize * o
                     rep += repay
-                    if _eligible_general(c, d, i, lt, oh, lo, t, thr, single[i], primary[i]):
+                    if _eligible_general(c, d, i, ltw, oh, lo, t, thr, single[i], primary[i], sched, lt_path):
                         nxt[nn] = i
                         nn += 1
                 ns = nn
@@ -839,3 +986,4 @@ def run_general(
         volume[p] = vol
         repaid[p] = rep
         reached[p] = n_seen
+        slippage[p] = slip

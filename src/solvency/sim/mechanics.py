@@ -38,6 +38,9 @@ One step ``t`` of a path (``dt`` seconds; ``P_t`` the undisturbed price from the
      oracle and market agree); gas = ``gas_units × gwei_t × 10⁻⁹`` in the gas token, valued at the simulated
      market price when the gas token is a simulated asset, else at ``native_price``.
 
+With a :class:`~solvency.sim.schedule.ParamSchedule` (``SimSetup.schedule``) the scheduled asset's LT and LB
+change from step to step; how steps 3-4 use them is in :mod:`solvency.sim.schedule`.
+
 After the last step, each position's **bad debt** is ``max(0, debt − Σ c·M_T)`` (Gauntlet's net insolvent
 amount at the end of the run); its count is the insolvent positions.
 """
@@ -52,6 +55,7 @@ import numpy as np
 from solvency.errors import SolvencyInputError
 from solvency.market.liquidity import LiquidityCurve
 from solvency.sim.book import LoanBook
+from solvency.sim.schedule import ParamSchedule, ScheduleArrays, book_value
 
 AAVE_V33_SOURCE = (
     "aave-dao/aave-v3-origin @ 027aaed77f89 src/contracts/protocol/libraries/logic/LiquidationLogic.sol: "
@@ -167,6 +171,8 @@ class SimSetup:
         Seconds for unrecovered price impact to halve; None = permanent.
     sigma
         Annualised volatility per asset of the path model (context for policies only).
+    schedule
+        Time-varying LT/LB of one collateral asset (:mod:`solvency.sim.schedule`); None keeps the book's.
     """
 
     book: LoanBook
@@ -176,6 +182,7 @@ class SimSetup:
     close_factor: CloseFactorRule = field(default_factory=CloseFactorRule)
     impact_half_life: int | None = 3600
     sigma: np.ndarray | None = None
+    schedule: ParamSchedule | None = None
 
     def __post_init__(self) -> None:
         if len(self.curves) != self.book.n_assets:
@@ -189,6 +196,47 @@ class SimSetup:
         if self.sigma is None:
             self.sigma = np.zeros(self.book.n_assets)
         self.sigma = np.broadcast_to(np.asarray(self.sigma, dtype="float64"), (self.book.n_assets,)).copy()
+        self._book_params: tuple[float | None, float | None] = (None, None)
+        if self.schedule is not None:
+            if self.schedule.asset not in self.book.assets:
+                raise SolvencyInputError(
+                    f"the schedule's asset {self.schedule.asset!r} is not in the book {list(self.book.assets)}"
+                )
+            a = self.book.assets.index(self.schedule.asset)
+            held = self.book.collateral[:, a] > 0
+            name = self.schedule.asset
+            keep_lt = self.schedule.lt is None
+            keep_lb = self.schedule.lb is None
+            self._book_params = (
+                book_value(self.book.lt[:, a], held, asset=name, name="lt") if keep_lt else None,
+                book_value(self.book.lb[:, a], held, asset=name, name="lb") if keep_lb else None,
+            )
+            self.schedule.series(1, book_lt=self._book_params[0], book_lb=self._book_params[1])  # fail early
+
+    def schedule_arrays(self, n_points: int) -> ScheduleArrays:
+        """The schedule as the engines take it: which assets are scheduled, and LT and LB per point and asset
+        (zeros for unscheduled assets)."""
+        n_assets = self.book.n_assets
+        scheduled = np.zeros(n_assets, dtype=np.bool_)
+        lt = np.zeros((n_points, n_assets))
+        lb = np.zeros((n_points, n_assets))
+        if self.schedule is not None:
+            a = self.book.assets.index(self.schedule.asset)
+            scheduled[a] = True
+            book_lt, book_lb = self._book_params
+            lt[:, a], lb[:, a] = self.schedule.series(n_points, book_lt=book_lt, book_lb=book_lb)
+        return scheduled, lt, lb
+
+    def start_params(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-position LT and LB ``(N, A)`` at the first step: the book's, the scheduled asset's replaced."""
+        lt, lb = self.book.lt, self.book.lb
+        if self.schedule is None:
+            return lt, lb
+        scheduled, lt_path, lb_path = self.schedule_arrays(1)
+        lt, lb = lt.copy(), lb.copy()
+        lt[:, scheduled] = lt_path[0, scheduled]
+        lb[:, scheduled] = lb_path[0, scheduled]
+        return lt, lb
 
     def decay(self, step: int) -> float:
         """Per-step retention of unrecovered impact."""

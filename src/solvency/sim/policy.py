@@ -37,6 +37,7 @@ close-factor limit; ``params`` = the policy's own parameters. ``ctx`` holds the 
 ``CTX_SOLD``           quote value sold into that curve and not yet recovered (the impact state)
 ``CTX_ORACLE``         oracle price of the seized asset
 ``CTX_MARKET``         market price of the seized asset (after impact)
+``CTX_ASSET``          index of the seized asset in the book's assets (policies with per-asset parameters)
 =====================  ============================================================================
 
 Example — a policy that liquidates the positions closest to insolvency first (a ``risk_weighted`` policy
@@ -71,6 +72,7 @@ CTX_DEPTH = 8
 CTX_SOLD = 9
 CTX_ORACLE = 10
 CTX_MARKET = 11
+CTX_ASSET = 12
 CTX_SIZE = 16
 """Length of the context array (spare slots for later use)."""
 
@@ -131,6 +133,9 @@ class LiquidationPolicy:
         Parameters passed to both functions as a float64 array.
     description
         One line for reports.
+    for_setup
+        Optional ``for_setup(policy, setup) -> policy``: the policy bound to a market (its curves, close-factor
+        rule) through ``params``; the engine calls it once when it is prepared.
     """
 
     name: str
@@ -138,6 +143,7 @@ class LiquidationPolicy:
     size: Callable[..., float] = full_close_factor
     params: tuple[float, ...] = ()
     description: str = ""
+    for_setup: Callable[..., LiquidationPolicy] | None = field(default=None, repr=False, compare=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def param_array(self) -> np.ndarray:
@@ -219,3 +225,8 @@ def get_policy(policy: str | LiquidationPolicy | None) -> LiquidationPolicy:
     if key not in POLICIES:
         raise SolvencyInputError(f"unknown liquidation policy {policy!r}", hint=f"choose one of: {', '.join(POLICIES)}")
     return POLICIES[key]
+
+
+# The risk-based policies (``risk_weighted``, ``optimized``) live in their own module, which registers them here;
+# importing it last keeps them available by name wherever a policy is looked up.
+from solvency.sim import queue_policies as _queue_policies  # noqa: E402, F401

@@ -14,6 +14,7 @@ import numpy as np
 
 from solvency.sim.mechanics import PRICE_FLOOR, SimSetup
 from solvency.sim.policy import (
+    CTX_ASSET,
     CTX_CAPACITY,
     CTX_CAPACITY_LEFT,
     CTX_DEPTH,
@@ -40,7 +41,7 @@ def run_reference(setup: SimSetup, prices: np.ndarray, step: int, policy: Liquid
     rows = np.arange(n)
     single = book.n_collateral <= 1
     primary = book.primary_asset
-    lt, lb = book.lt, book.lb
+    lt_steps, lb_steps = _params_per_step(setup, n_points)
     score_fn, size_fn = policy.interpreted()
     params = policy.param_array()
     liq = setup.liquidators
@@ -78,9 +79,12 @@ def run_reference(setup: SimSetup, prices: np.ndarray, step: int, policy: Liquid
                     last_update[a] = t
                 else:
                     oracle[t, a] = previous
-            window = oracle[max(0, t - latency) : t + 1]
+            lo = max(0, t - latency)
+            window = oracle[lo : t + 1]
+            window_lt = lt_steps[lo : t + 1]
+            lt, lb = lt_steps[t], lb_steps[t]
 
-            elig = np.flatnonzero(_eligible(c, d, rows, window, lt, single, primary))
+            elig = np.flatnonzero(_eligible(c, d, rows, window, window_lt, single, primary))
             reached[elig] = True
             capacity = liq.capacity
             gas = gas_native[t] * (market[t, liq.gas_asset] if liq.gas_asset >= 0 else liq.native_price)
@@ -164,7 +168,8 @@ def run_reference(setup: SimSetup, prices: np.ndarray, step: int, policy: Liquid
                     out.liquidations[p] += 1
                     out.volume[p] += seize * o
                     out.repaid[p] += repay
-                    if _eligible(c, d, np.array([i]), window, lt, single, primary)[0]:
+                    out.slippage[p] += size - proceeds
+                    if _eligible(c, d, np.array([i]), window, window_lt, single, primary)[0]:
                         again.append(i)
                 elig = np.array(again, dtype=np.int64)
         shortfall = np.maximum(d - c @ market[-1], 0.0)
@@ -175,25 +180,49 @@ def run_reference(setup: SimSetup, prices: np.ndarray, step: int, policy: Liquid
     return out
 
 
+def _params_per_step(setup: SimSetup, n_points: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every position's LT and LB ``(N, A)`` at each step: the book's, with a scheduled asset's column replaced
+    by the schedule's value of that step."""
+    book = setup.book
+    if setup.schedule is None:
+        return [book.lt] * n_points, [book.lb] * n_points
+    scheduled, lt_path, lb_path = setup.schedule_arrays(n_points)
+    lt_steps, lb_steps = [], []
+    for t in range(n_points):
+        lt, lb = book.lt.copy(), book.lb.copy()
+        lt[:, scheduled] = lt_path[t, scheduled]
+        lb[:, scheduled] = lb_path[t, scheduled]
+        lt_steps.append(lt)
+        lb_steps.append(lb)
+    return lt_steps, lb_steps
+
+
 def _eligible(
     c: np.ndarray,
     d: np.ndarray,
     idx: np.ndarray,
     window: np.ndarray,
-    lt: np.ndarray,
+    window_lt: list[np.ndarray],
     single: np.ndarray,
     primary: np.ndarray,
 ) -> np.ndarray:
-    """Positions ``idx`` with HF < 1 at every oracle price of the window, and debt and collateral left."""
+    """Positions ``idx`` with HF < 1 at every step of the window — each step's oracle price and LT, current
+    amounts — and debt and collateral left. ``window_lt[-1]`` is the current step's LT."""
     cc, dd = c[idx], d[idx]
     a = primary[idx]
-    ca = cc[np.arange(idx.size), a]
+    rows = np.arange(idx.size)
+    ca = cc[rows, a]
+    lt = window_lt[-1]
     lta = lt[idx, a]
     with np.errstate(divide="ignore", invalid="ignore"):
         liq_price = dd / (ca * lta)
-    thr = window.max(axis=0)[a]
+    # single collateral: debt/c > oracle_s·LT_s at every step s, i.e. debt/(c·LT_t) > max_s oracle_s·LT_s/LT_t
+    # (the ratio is exactly 1 when LT does not change)
+    ratio = np.stack([w[idx, a] / lta for w in window_lt])  # (window, k)
+    thr = (window[:, a] * ratio).max(axis=0)
     e_single = single[idx] & (ca > 0) & (dd > 0) & (liq_price > thr)
-    adj = (cc * lt[idx]) @ window.T  # (k, window)
+    # multi-collateral: Σ_k c_k·LT_{s,k}·oracle_{s,k} < debt at every step s
+    adj = np.stack([(cc * w[idx] * window[s]).sum(axis=1) for s, w in enumerate(window_lt)], axis=1)
     e_multi = ~single[idx] & (dd > 0) & (cc.sum(axis=1) > 0) & np.all(adj < dd[:, None], axis=1)
     return e_single | e_multi
 
@@ -251,6 +280,7 @@ def _fill(
     oracle: np.ndarray,
     market: np.ndarray,
 ) -> None:
+    ctx[CTX_ASSET] = a
     ctx[CTX_SIGMA] = sigma_step[a]
     ctx[CTX_DEPTH] = setup.curves[a].depth
     ctx[CTX_SOLD] = sold[a]

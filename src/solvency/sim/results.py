@@ -42,6 +42,12 @@ class EngineOutput:
     repaid: np.ndarray
     reached: np.ndarray
     shortfall: np.ndarray
+    slippage: np.ndarray | None = None
+    """Quote lost to slippage selling the seized collateral, per path (``G(S+Q) − G(S)`` summed over sales)."""
+
+    def __post_init__(self) -> None:
+        if self.slippage is None:
+            self.slippage = np.zeros(self.bad_debt.size)
 
     @classmethod
     def empty(cls, n_paths: int, n_positions: int) -> EngineOutput:
@@ -53,6 +59,7 @@ class EngineOutput:
             repaid=np.zeros(n_paths),
             reached=np.zeros(n_paths, dtype=np.int64),
             shortfall=np.zeros(n_positions),
+            slippage=np.zeros(n_paths),
         )
 
     @property
@@ -70,6 +77,7 @@ class EngineOutput:
             repaid=np.concatenate([p.repaid for p in parts]),
             reached=np.concatenate([p.reached for p in parts]),
             shortfall=np.sum([p.shortfall for p in parts], axis=0),
+            slippage=np.concatenate([p.slippage for p in parts]),
         )
 
     def per_path(self) -> pd.DataFrame:
@@ -82,6 +90,7 @@ class EngineOutput:
                 "volume": self.volume,
                 "repaid": self.repaid,
                 "reached": self.reached,
+                "slippage": self.slippage,
             }
         )
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solvency.config import MarketSpec, load_market
+from solvency.config import MarketSpec, as_market_spec
 from solvency.data.loading import load_prices
 from solvency.data.resolve import prices_or_sample
 from solvency.errors import SolvencyInputError
@@ -47,6 +47,7 @@ from solvency.sim.paths import GBM, BlockBootstrap, GarchFHS, MertonJumpDiffusio
 from solvency.sim.policy import LiquidationPolicy, get_policy
 from solvency.sim.results import StressResult
 from solvency.sim.scenarios import ALIASES, Scenario, get_scenario
+from solvency.sim.schedule import ParamSchedule
 from solvency.units import parse_duration
 
 WORST_POSITIONS = 10
@@ -72,7 +73,7 @@ CONDITIONS: dict[str, dict[str, Any]] = {
 
 def with_conditions(market: MarketSpec | str | Path | None, name: str) -> MarketSpec:
     """A copy of the market spec with the oracle and liquidators of a named condition (:data:`CONDITIONS`)."""
-    spec = _spec(market).model_copy(deep=True)
+    spec = as_market_spec(market).model_copy(deep=True)
     if name not in CONDITIONS:
         raise SolvencyInputError(f"unknown conditions {name!r}", hint=f"choose one of: {', '.join(CONDITIONS)}")
     c = CONDITIONS[name]
@@ -105,6 +106,7 @@ def simulate_lending(
     stressed: bool = False,
     oracle: OracleModel | None = None,
     liquidators: LiquidatorModel | None = None,
+    schedule: ParamSchedule | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> StressResult:
     """Stress a lending market: simulate its loan book through a scenario, a replay or model paths.
@@ -135,6 +137,10 @@ def simulate_lending(
         Apply ``[liquidity] stress_multiplier`` to model paths too.
     oracle, liquidators
         Replace the oracle / liquidator models built from the spec (scenario delay and gas still apply).
+    schedule
+        Time-varying LT/LB of the market's collateral asset, one value per path point (``horizon/step + 1``;
+        :mod:`solvency.sim.schedule`), e.g. a risk oracle's parameter path over a replay
+        (:func:`solvency.oracle.stress.oracle_schedule`); None keeps the book's parameters.
     progress
         ``progress(done, total)`` after each chunk of paths.
 
@@ -151,7 +157,7 @@ def simulate_lending(
     (64, 86400)
     """
     started = time.perf_counter()
-    spec = _spec(market)
+    spec = as_market_spec(market)
     if scenario is not None and prices is not None:
         raise SolvencyInputError("give a scenario or a price file to replay, not both")
     if gas is not None and prices is None:
@@ -238,6 +244,7 @@ def simulate_lending(
         close_factor=CloseFactorRule(default=spec.current.close_factor),
         impact_half_life=None if spec.liquidity.recovery is None else parse_duration(spec.liquidity.recovery),
         sigma=_context_vol(sigma, scen, model),
+        schedule=schedule,
     )
     if liquidators is None:
         setup = setup.rescaled(model.step, sim_step)
@@ -280,19 +287,12 @@ def simulate_lending(
                 "gas_gwei_mean": float(np.mean(setup.liquidators.gas_gwei)),
             },
             "book": {"positions": len(loan_book), "single_collateral": loan_book.is_single_collateral},
-        },
+        }
+        | ({} if schedule is None else {"schedule": schedule.describe(n_steps + 1)}),
     )
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-def _spec(market: MarketSpec | str | Path | None) -> MarketSpec:
-    if market is None:
-        return MarketSpec()
-    if isinstance(market, MarketSpec):
-        return market
-    return load_market(market)
 
 
 def _matrix(values: list[list[float]] | None, n: int) -> np.ndarray | None:
