@@ -11,7 +11,9 @@ WBTC on real data with the law's parameters one standard error either way and wi
 of local volatility (44.4 a year on ETH hourly, ``benchmarks/estimate_jumps.py``); with ``--seeds 5,6,7`` each
 market and model again at those seeds (the LT of one seed is noisy: RESULTS.md); with ``--noise``, where that noise
 comes from: the WETH market's own frontier (no depth ladder) at real ETH σ over seeds 4–7, with and without jumps,
-with the per-path Student-t volatility mixture (ν = 4) and without it (ν = ∞).
+with the per-path Student-t volatility mixture (ν = 4), without it (ν = ∞) and with the estimated law. With
+``--mixtures 4,5,6,7`` only the comparison of the volatility mixtures: LT with jumps per seed under the
+Student-t ν = 4 mixture (before) and the law measured on ETH (after, the default; ``market/vol_mixture.py``).
 """
 
 from __future__ import annotations
@@ -44,9 +46,12 @@ LAW_VARIANTS: dict[str, dict[str, float]] = {
 }
 
 
-def run(name: str, jumps: str | JumpSpec, prices: Path | None, seed: int | None = None) -> dict[str, Any]:
+def run(
+    name: str, jumps: str | JumpSpec, prices: Path | None, seed: int | None = None, mixture: str = "estimated"
+) -> dict[str, Any]:
     spec = load_market(ROOT / "examples" / "markets" / f"aave-v3-{name}.toml")
     spec.calibration.jumps = jumps
+    spec.calibration.vol_mixture = mixture  # type: ignore[assignment]
     start = time.perf_counter()
     r = calibrate_lending(spec, prices=prices, seed=seed, depth_sensitivity=False, emode=False)
     return {
@@ -66,23 +71,28 @@ def run(name: str, jumps: str | JumpSpec, prices: Path | None, seed: int | None 
 
 
 def noise(prices: Path) -> list[dict[str, Any]]:
-    """LT of the WETH market's own frontier at today's σ, seeds 4–7, for ν ∈ {4, ∞} × jumps ∈ {none, default}."""
+    """LT of the WETH market's own frontier at today's σ, seeds 4–7, for the mixtures (Student-t ν = 4, none,
+    the estimated law) × jumps ∈ {none, default}."""
     spec = load_market(ROOT / "examples" / "markets" / "aave-v3-weth.toml")
     horizon = parse_duration(spec.calibration.horizon or spec.risk.horizon)
     sigma, _ = annual_sigma(market_history(spec, prices), spec.calibration.vol_model, horizon)
     out = []
-    for tail_df in (4.0, math.inf):
+    for tail_df in (4.0, math.inf, "estimated"):
         for jumps in ("none", "default"):
             lts, w_max = [], []
             for seed in (4, 5, 6, 7):
                 s = market_spec(spec, jumps=jumps)
-                s.calibration.tail_df = tail_df
+                if tail_df == "estimated":
+                    s.calibration.vol_mixture = "estimated"
+                else:
+                    s.calibration.vol_mixture = "student-t"
+                    s.calibration.tail_df = tail_df
                 setup = prepare(s, s0=2000.0, seed=seed)
                 lts.append(setup.frontier(setup.sigmas(up_to=sigma)).lt_at(sigma))
                 w_max.append(float(setup.paths._w.max()))
             out.append(
                 {
-                    "tail_df": "inf" if math.isinf(tail_df) else tail_df,
+                    "mixture": tail_df if isinstance(tail_df, str) else "inf" if math.isinf(tail_df) else tail_df,
                     "jumps": jumps,
                     "sigma": sigma,
                     "lt_by_seed": lts,
@@ -92,16 +102,45 @@ def noise(prices: Path) -> list[dict[str, Any]]:
     return out
 
 
+def mixtures(cases: list[tuple[str, str, Path | None]], seeds: list[int]) -> list[dict[str, Any]]:
+    """LT over ``seeds`` with jumps, under the Student-t mixture (ν = 4, before) and the estimated law (after)."""
+    out = []
+    for name, source, prices in cases:
+        row: dict[str, Any] = {"market": name, "prices": source, "aave_lt": AAVE_LT[name]}
+        for mixture in ("student-t", "estimated"):
+            runs = [run(name, "default", prices, seed, mixture) for seed in seeds]
+            lts = [r["liquidation_threshold"] for r in runs]
+            row[mixture] = {
+                "seeds": seeds,
+                "liquidation_threshold": lts,
+                "median_lt": statistics.median(lts),
+                "range_pp": 100 * (max(lts) - min(lts)),
+                "ltv": [r["ltv"] for r in runs],
+                "lt_binding": [r["lt_binding"] for r in runs],
+                "search_exact": all(r["search_exact"] for r in runs),
+                "current_es99_over_budget": [r["current_es99"] / r["allowed"] for r in runs],
+                "wall_s": statistics.median(r["wall_s"] for r in runs),
+            }
+        out.append(row)
+    return out
+
+
 def main() -> None:
     p = parser("LT with and without jump risk in the stress paths.")
     p.add_argument("--sensitivity", action="store_true", help="also the law's parameters ± 1 se on real data")
     p.add_argument("--seeds", default="", help="comma-separated extra seeds: LT per seed and the median per model")
     p.add_argument("--noise", action="store_true", help="seed noise of the own frontier, ν = 4 vs ∞, jumps or not")
+    p.add_argument(
+        "--mixtures", default="", help="only LT with jumps at these seeds (e.g. 4,5,6,7): Student-t ν = 4 vs estimated"
+    )
     args = p.parse_args()
     data = os.environ.get("SOLVENCY_DATA")
     cases: list[tuple[str, str, Path | None]] = [(m, "sample", None) for m in AAVE_LT]
     if data:
         cases += [(m, f, Path(data) / f) for m, f in REAL.items() if (Path(data) / f).is_file()]
+    if args.mixtures:
+        report({"mixtures": mixtures(cases, [int(x) for x in args.mixtures.split(",")])}, args.json)
+        return
     rows = []
     for name, source, prices in cases:
         rows.append(

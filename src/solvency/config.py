@@ -343,7 +343,14 @@ class CalibrationSpec(_Section):
     """
 
     vol_model: Literal["ewma", "garch", "gjr", "har"] = Field("ewma", description="model of σ (see volatility())")
-    tail_df: float = Field(4.0, gt=2, description="Student-t ν of the per-path volatility mix of the stress paths")
+    tail_df: float = Field(
+        4.0, gt=2, description="Student-t ν of the LTV buffer's move, and of the paths' volatility mix if student-t"
+    )
+    vol_mixture: Literal["estimated", "student-t"] = Field(
+        "estimated",
+        description="per-path volatility level of the stress paths: the law measured on ETH (3-day realized over "
+        "forecast volatility, stratified) or the Student-t mixture with tail_df",
+    )
     jumps: Literal["default", "none"] | JumpSpec = Field(
         "default",
         description="downward jumps of the stress paths: the law estimated on ETH hourly data (default), none, "

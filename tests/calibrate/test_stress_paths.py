@@ -111,3 +111,33 @@ def test_jump_paths_keep_total_variance_martingale_and_the_law() -> None:
     hourly = sp.diffusive_sigma(sigma) * math.sqrt(3600 / SECONDS_PER_YEAR)
     assert np.mean(worst < -LAW.threshold * hourly) > 0.8 * (1 - math.exp(-lam_t))  # a jump, less the noise
     assert np.mean(worst_plain < -LAW.threshold * hourly) < 1e-3
+
+
+def test_estimated_mixture_is_stratified_deterministic_and_keeps_the_diffusion() -> None:
+    """Stratified multipliers: one path in each 1/n of probability, every seed the same tail up to a stratum;
+    the diffusion and jumps are the Student-t paths' draws without the χ²; σ·R is the path's diffusive σ."""
+    from solvency.market.vol_mixture import ETH_VOL_MIXTURE as LAWM
+
+    n = 2_000
+    a = StressPaths(n, 6, 3600, mixture=LAWM, jumps=LAW, seed=5)
+    assert np.array_equal(a.log_returns(0.7), StressPaths(n, 6, 3600, mixture=LAWM, jumps=LAW, seed=5).log_returns(0.7))
+    scale = math.sqrt(1.0 + LAW.variance_share)  # w = R·σ/σ_c
+    r = np.sort(a._w / scale)
+    # the sorted multipliers sit in consecutive strata: R_(i) between F⁻¹(i/n) and F⁻¹((i+1)/n)
+    i = np.arange(n)
+    assert np.all(r >= LAWM.ppf(i / n) - 1e-12) and np.all(r <= LAWM.ppf((i + 1) / n) + 1e-12)
+    b = StressPaths(n, 6, 3600, mixture=LAWM, jumps=LAW, seed=6)
+    assert not np.array_equal(a._w, b._w)
+    assert np.abs(np.sort(b._w) - np.sort(a._w)).max() <= scale * np.diff(LAWM.ppf(np.linspace(0, 1, n + 1))).max()
+    assert np.mean(r**2) == pytest.approx(LAWM.mean_square(), rel=0.002)  # stratified: far tighter than 1/sqrt(n)
+    # the diffusion: the same normals as the Student-t paths, which draw a χ² first in each block
+    t = StressPaths(n, 6, 3600, tail_df=4.0, seed=5)
+    z_t = np.diff(t._walk, axis=1) / t._w[:, None]
+    z_m = np.diff(a._walk, axis=1) / a._w[:, None]
+    assert not np.allclose(z_t[:PATH_BLOCK], z_m[:PATH_BLOCK])  # the χ² shifts the block stream ...
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(5).spawn(-(-n // PATH_BLOCK))[0]))
+    np.testing.assert_allclose(
+        z_m[:PATH_BLOCK], rng.standard_normal((PATH_BLOCK, 6)) * math.sqrt(3600 / SECONDS_PER_YEAR)
+    )
+    # ... and the path's diffusive volatility is σ·R
+    np.testing.assert_allclose(a.diffusive_sigma(0.7) * a._w, 0.7 * (a._w / scale), rtol=1e-12)

@@ -31,6 +31,7 @@ from solvency.config import MarketSpec, as_market_spec
 from solvency.errors import SolvencyInputError
 from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw
 from solvency.market.liquidity import LiquidityCurve, curve_from_spec
+from solvency.market.vol_mixture import ETH_VOL_MIXTURE, VolMixture
 from solvency.market.volatility import volatility
 from solvency.sim.book import LoanBook
 from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel, OracleModel
@@ -132,6 +133,20 @@ def jump_law(spec: MarketSpec) -> JumpLaw | None:
         mean_excess=d.mean_excess if j.mean_excess is None else j.mean_excess,
         frequency=d.frequency if j.frequency is None else parse_duration(j.frequency),
     )
+
+
+def vol_mixture(spec: MarketSpec) -> VolMixture | None:
+    """The stress paths' volatility mixture from ``[calibration] vol_mixture``: ``"estimated"`` →
+    :data:`~solvency.market.vol_mixture.ETH_VOL_MIXTURE`; ``"student-t"`` → None (ν = ``tail_df``)."""
+    return ETH_VOL_MIXTURE if spec.calibration.vol_mixture == "estimated" else None
+
+
+def mixture_info(spec: MarketSpec) -> dict[str, Any]:
+    """What the JSON says about the per-path volatility mixture in use."""
+    law = vol_mixture(spec)
+    if law is None:
+        return {"kind": "student-t", "tail_df": spec.calibration.tail_df}
+    return {"source": "estimated", **law.to_dict()}
 
 
 def jump_info(spec: MarketSpec) -> dict[str, Any] | None:
@@ -389,6 +404,7 @@ def prepare(
             max(1, round(horizon / step)),
             step,
             tail_df=cal.tail_df,
+            mixture=vol_mixture(spec),
             jumps=jump_law(spec),
             seed=cal.seed if seed is None else seed,
         ),

@@ -31,7 +31,7 @@ JUMPS_OPTION = typer.Option(
     None,
     "--jumps",
     help="Jumps of the LT search's stress paths: default (law estimated on ETH hourly data) or none (diffusion "
-    "only); overrides [calibration] jumps.",
+    "only); overrides \\[calibration] jumps.",
 )
 
 
