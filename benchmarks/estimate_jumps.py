@@ -1,11 +1,15 @@
-"""Re-derive the default jump law of the LT search's stress paths from the shared hourly data.
+"""Re-derive the default jump law and volatility mixture of the LT search's stress paths from the shared hourly data.
 
     SOLVENCY_DATA=/path/to/shared/data python benchmarks/estimate_jumps.py --json
 
 Runs :func:`solvency.market.jumps.estimate_jump_law` (Lee-Mykland test, bipower local volatility, α = 1 %) on the
 Binance ETH/USDT and BTC/USDT hourly files (each file one segment) and prints the estimates, the embedded default
 (:data:`solvency.market.jumps.ETH_HOURLY_JUMPS`) beside the ETH estimate, the largest downward jumps, and the rate
-and mean excess by thirds of local volatility (the evidence for scaling jump sizes with σ).
+and mean excess by thirds of local volatility (the evidence for scaling jump sizes with σ). Under ``vol_mixture``:
+:func:`solvency.market.vol_mixture.estimate_vol_mixture` on the same files (3-day realized continuous volatility
+over the EWMA forecast at each window's start), its quantile knots beside the embedded
+:data:`~solvency.market.vol_mixture.ETH_VOL_MIXTURE`, the lognormal fit against the empirical tail, and the
+hourly-to-daily variance ratio (evidence that the forecast bias is not a sampling-frequency artefact).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from _common import parser, report
 from solvency.data.loading import load_prices
 from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpEstimate, estimate_jump_law
 from solvency.market.returns import log_returns
+from solvency.market.vol_mixture import ETH_VOL_MIXTURE, estimate_vol_mixture
 from solvency.units import SECONDS_PER_YEAR
 
 FILES = ("2017-2021", "2021-2025")
@@ -56,10 +61,36 @@ def by_volatility(est: JumpEstimate) -> list[dict[str, Any]]:
     return out
 
 
+def vol_mixture(data: Path, asset: str) -> dict[str, Any]:
+    """The vol-of-vol estimate of ``asset`` with the hourly-to-daily variance ratio of each file."""
+    frames = [load_prices(data / "hourly" / f"binance_{asset}USDT_1h_{p}.csv") for p in FILES]
+    est = estimate_vol_mixture(frames)
+    ratios = []
+    for f in frames:
+        daily = f["close"].resample("1D").last().dropna()
+        ratios.append(float((log_returns(f) ** 2).sum() / (log_returns(daily) ** 2).sum()))
+    worst = est.windows.sort_values("ratio").tail(3)
+    return {
+        **est.to_dict(),
+        "hourly_to_daily_variance": ratios,
+        "largest": [
+            {"start": str(t), "ratio": float(row.ratio), "sigma_forecast": float(row.sigma_forecast)}
+            for t, row in worst.iterrows()
+        ],
+    }
+
+
 def main() -> None:
     args = parser("Estimate the jump law of the LT search's stress paths from the shared hourly data.").parse_args()
     data = Path(os.environ.get("SOLVENCY_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-    payload: dict[str, Any] = {"data": str(data), "default": ETH_HOURLY_JUMPS.to_dict()}
+    payload: dict[str, Any] = {
+        "data": str(data),
+        "default": ETH_HOURLY_JUMPS.to_dict(),
+        "default_vol_mixture": {
+            **ETH_VOL_MIXTURE.to_dict(),
+            "knots": {"probs": list(ETH_VOL_MIXTURE.probs), "quantiles": list(ETH_VOL_MIXTURE.quantiles)},
+        },
+    }
     for asset in ("ETH", "BTC"):
         est = estimate(data, asset)
         jumps = est.test.jumps()
@@ -71,6 +102,7 @@ def main() -> None:
                 for t, r, z in zip(down.index[:5], down["log_return"][:5], down["size_sd"][:5], strict=True)
             ],
             "by_local_volatility": by_volatility(est),
+            "vol_mixture": vol_mixture(data, asset),
         }
     report(payload, args.json)
 
