@@ -27,6 +27,7 @@ from solvency.liquidation.compare import compare_policies
 from solvency.liquidation.plan import LiquidationPlan, plan_liquidations
 from solvency.margin.portfolio import portfolio_margin
 from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw, estimate_jump_law
+from solvency.market.vol_mixture import ETH_VOL_MIXTURE, VolMixture, estimate_vol_mixture
 from solvency.market.volatility import VolatilityResult, volatility
 from solvency.oracle.config import OracleConfig, load_oracle_config
 from solvency.oracle.engine import OracleEngine
@@ -54,6 +55,7 @@ from solvency.sweep.stress import StressSweep, sweep_stress
 
 __all__ = [
     "ETH_HOURLY_JUMPS",
+    "ETH_VOL_MIXTURE",
     "Change",
     "DaskExecutor",
     "DemoSettings",
@@ -81,6 +83,7 @@ __all__ = [
     "TableTargets",
     "TargetModel",
     "ValidationReport",
+    "VolMixture",
     "VolatilityResult",
     "backtest_lending",
     "black76",
@@ -94,6 +97,7 @@ __all__ = [
     "clean_prices",
     "compare_policies",
     "estimate_jump_law",
+    "estimate_vol_mixture",
     "fetch_prices",
     "get_executor",
     "get_scenario",
