@@ -5,7 +5,10 @@
 Runs :func:`solvency.market.jumps.estimate_jump_law` (Lee-Mykland test, bipower local volatility, α = 1 %) on the
 Binance ETH/USDT and BTC/USDT hourly files (each file one segment) and prints the estimates, the embedded default
 (:data:`solvency.market.jumps.ETH_HOURLY_JUMPS`) beside the ETH estimate, the largest downward jumps, and the rate
-and mean excess by thirds of local volatility (the evidence for scaling jump sizes with σ). Under ``vol_mixture``:
+and mean excess by thirds of local volatility (the evidence for scaling jump sizes with σ), and under
+``rate_by_volatility`` the power law of the rate in the local volatility level
+(:func:`solvency.market.jumps.estimate_jump_rate`: fit, standard errors, fitted vs observed rate by decile, χ²)
+beside the embedded :data:`~solvency.market.jumps.ETH_HOURLY_RATE`. Under ``vol_mixture``:
 :func:`solvency.market.vol_mixture.estimate_vol_mixture` on the same files (3-day realized continuous volatility
 over the EWMA forecast at each window's start), its quantile knots beside the embedded
 :data:`~solvency.market.vol_mixture.ETH_VOL_MIXTURE`, the lognormal fit against the empirical tail, and the
@@ -23,7 +26,7 @@ import numpy as np
 
 from _common import parser, report
 from solvency.data.loading import load_prices
-from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpEstimate, estimate_jump_law
+from solvency.market.jumps import ETH_HOURLY_JUMPS, ETH_HOURLY_RATE, JumpEstimate, estimate_jump_law, estimate_jump_rate
 from solvency.market.returns import log_returns
 from solvency.market.vol_mixture import ETH_VOL_MIXTURE, estimate_vol_mixture
 from solvency.units import SECONDS_PER_YEAR
@@ -86,6 +89,7 @@ def main() -> None:
     payload: dict[str, Any] = {
         "data": str(data),
         "default": ETH_HOURLY_JUMPS.to_dict(),
+        "default_rate_by_volatility": ETH_HOURLY_RATE.to_dict(),
         "default_vol_mixture": {
             **ETH_VOL_MIXTURE.to_dict(),
             "knots": {"probs": list(ETH_VOL_MIXTURE.probs), "quantiles": list(ETH_VOL_MIXTURE.quantiles)},
@@ -102,6 +106,7 @@ def main() -> None:
                 for t, r, z in zip(down.index[:5], down["log_return"][:5], down["size_sd"][:5], strict=True)
             ],
             "by_local_volatility": by_volatility(est),
+            "rate_by_volatility": estimate_jump_rate(est.test, 3600).to_dict(),
             "vol_mixture": vol_mixture(data, asset),
         }
     report(payload, args.json)

@@ -14,6 +14,9 @@ comes from: the WETH market's own frontier (no depth ladder) at real ETH σ over
 with the per-path Student-t volatility mixture (ν = 4), without it (ν = ∞) and with the estimated law. With
 ``--mixtures 4,5,6,7`` only the comparison of the volatility mixtures: LT with jumps per seed under the
 Student-t ν = 4 mixture (before) and the law measured on ETH (after, the default; ``market/vol_mixture.py``).
+With ``--rates 4,5,6,7`` only the comparison of the jump rates: LT per seed with the pooled rate (26.4 a year at
+every level, before) and the rate falling with the path's volatility level (after, the default; RESULTS.md, "Jump
+rate by volatility level").
 """
 
 from __future__ import annotations
@@ -47,11 +50,17 @@ LAW_VARIANTS: dict[str, dict[str, float]] = {
 
 
 def run(
-    name: str, jumps: str | JumpSpec, prices: Path | None, seed: int | None = None, mixture: str = "estimated"
+    name: str,
+    jumps: str | JumpSpec,
+    prices: Path | None,
+    seed: int | None = None,
+    mixture: str = "estimated",
+    rate: str = "level",
 ) -> dict[str, Any]:
     spec = load_market(ROOT / "examples" / "markets" / f"aave-v3-{name}.toml")
     spec.calibration.jumps = jumps
     spec.calibration.vol_mixture = mixture  # type: ignore[assignment]
+    spec.calibration.jump_rate = rate  # type: ignore[assignment]
     start = time.perf_counter()
     r = calibrate_lending(spec, prices=prices, seed=seed, depth_sensitivity=False, emode=False)
     return {
@@ -102,15 +111,23 @@ def noise(prices: Path) -> list[dict[str, Any]]:
     return out
 
 
-def mixtures(cases: list[tuple[str, str, Path | None]], seeds: list[int]) -> list[dict[str, Any]]:
-    """LT over ``seeds`` with jumps, under the Student-t mixture (ν = 4, before) and the estimated law (after)."""
+def mixtures(
+    cases: list[tuple[str, str, Path | None]], seeds: list[int], compare: str = "mixture"
+) -> list[dict[str, Any]]:
+    """LT over ``seeds`` with jumps, under the Student-t mixture (ν = 4, before) and the estimated law (after), or
+    (``compare="rate"``) with the pooled (before) and the level-dependent jump rate (after)."""
+    variants = (
+        {"student-t": {"mixture": "student-t"}, "estimated": {"mixture": "estimated"}}
+        if compare == "mixture"
+        else {"pooled": {"rate": "pooled"}, "level": {"rate": "level"}}
+    )
     out = []
     for name, source, prices in cases:
         row: dict[str, Any] = {"market": name, "prices": source, "aave_lt": AAVE_LT[name]}
-        for mixture in ("student-t", "estimated"):
-            runs = [run(name, "default", prices, seed, mixture) for seed in seeds]
+        for key, kw in variants.items():
+            runs = [run(name, "default", prices, seed, **kw) for seed in seeds]
             lts = [r["liquidation_threshold"] for r in runs]
-            row[mixture] = {
+            row[key] = {
                 "seeds": seeds,
                 "liquidation_threshold": lts,
                 "median_lt": statistics.median(lts),
@@ -133,11 +150,15 @@ def main() -> None:
     p.add_argument(
         "--mixtures", default="", help="only LT with jumps at these seeds (e.g. 4,5,6,7): Student-t ν = 4 vs estimated"
     )
+    p.add_argument("--rates", default="", help="only LT at these seeds (e.g. 4,5,6,7): pooled vs level jump rate")
     args = p.parse_args()
     data = os.environ.get("SOLVENCY_DATA")
     cases: list[tuple[str, str, Path | None]] = [(m, "sample", None) for m in AAVE_LT]
     if data:
         cases += [(m, f, Path(data) / f) for m, f in REAL.items() if (Path(data) / f).is_file()]
+    if args.rates:
+        report({"rates": mixtures(cases, [int(x) for x in args.rates.split(",")], "rate")}, args.json)
+        return
     if args.mixtures:
         report({"mixtures": mixtures(cases, [int(x) for x in args.mixtures.split(",")])}, args.json)
         return

@@ -356,6 +356,11 @@ class CalibrationSpec(_Section):
         description="downward jumps of the stress paths: the law estimated on ETH hourly data (default), none, "
         "or a table {intensity, threshold, mean_excess, frequency} (missing fields from the default)",
     )
+    jump_rate: Literal["level", "pooled"] = Field(
+        "level",
+        description="rate of the stress paths' jumps: falling with the path's volatility level as measured on ETH "
+        "(level, thinned) or one pooled rate at every level; a jumps table that sets intensity is pooled",
+    )
     horizon: str | None = Field(None, description="stress horizon of the LT search; None = [risk] horizon")
     scenarios: list[str] | None = Field(None, description="scenarios for the bonus and caps; None = [risk] scenarios")
     step: str | None = Field(None, description="step of the LT search paths; None = [sim] step")

@@ -95,10 +95,12 @@ def test_eth_2018_2026_real_crashes(real_data) -> None:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_eth_2018_2026_real_crashes_with_jumps(real_data) -> None:
-    """The same walk-forward with the default jump law: dynamic still takes no more bad debt than static in every
-    crash window, but the 2-pp capital-efficiency target fails (mean LT about 8.6 pp below Aave's): the estimated
-    jump risk says Aave's 83 % is above the ES99 budget at most of 2018–2026's σ. Reported, not hidden, in
-    benchmarks/RESULTS.md ("Jump risk in the LT search"); the decision between the two is the lead's."""
+    """The same walk-forward with the default jump law, its rate falling with the path's volatility level: dynamic
+    takes no more bad debt than static in every crash window and the 2-pp capital-efficiency target is met (mean LT
+    81.8 % vs Aave's 83 % at the spec's seed). With the pooled rate (26.4 a year at every level) the target failed —
+    3.5 pp below at seed 4 (benchmarks/RESULTS.md, "Jump rate by volatility level"); that run is not repeated here
+    (the pooled paths are the previous commit's bit for bit, tests/calibrate/test_stress_paths.py)."""
     r = _eth_walk_forward(real_data, "default")
+    assert r.jumps is not None and r.jumps["rate"] != "pooled"
     assert r.dominates
-    assert r.static_mean_lt - 0.10 < r.dynamic_mean_lt < r.static_mean_lt - 0.02
+    assert r.dynamic_mean_lt >= r.static_mean_lt - 0.02

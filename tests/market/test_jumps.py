@@ -13,21 +13,26 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 
 from solvency.data.loading import load_prices
 from solvency.errors import SolvencyInputError
 from solvency.market.jumps import (
     ETH_HOURLY_JUMPS,
+    ETH_HOURLY_RATE,
     LM_C,
     JumpLaw,
+    JumpRateCurve,
     bipower_sd,
     detect_jumps,
     estimate_jump_law,
+    estimate_jump_rate,
+    fit_rate_curve,
     lm_critical,
     lm_window,
 )
 from solvency.market.returns import log_returns
+from solvency.units import SECONDS_PER_YEAR
 
 HOUR = 3600
 BARS_PER_YEAR = 8760
@@ -182,3 +187,86 @@ def test_eth_hourly_estimate_is_the_embedded_default(real_data) -> None:
     se = math.hypot(est.intensity_se, btc.intensity_se)
     assert abs(btc.law.intensity - est.law.intensity) < 2.5 * se
     assert abs(btc.law.mean_excess - est.law.mean_excess) < 2.5 * math.hypot(est.mean_excess_se, btc.mean_excess_se)
+
+
+# ------------------------------------------------------------------------------- rate by volatility level
+
+
+def test_rate_curve_clips_and_rejects_bad_parameters() -> None:
+    c = JumpRateCurve(coef=10.0, exponent=-1.0, sigma_min=0.25, sigma_max=2.0)
+    np.testing.assert_allclose(c(np.array([0.1, 0.25, 0.5, 2.0, 8.0])), [40.0, 40.0, 20.0, 5.0, 5.0])
+    assert c.max_rate == 40.0
+    assert JumpRateCurve(coef=10.0, exponent=0.5, sigma_min=0.25, sigma_max=4.0).max_rate == pytest.approx(20.0)
+    for bad in ({"exponent": -2.0}, {"coef": -1.0}, {"sigma_min": 0.0}, {"sigma_min": 3.0}):
+        with pytest.raises(SolvencyInputError):
+            JumpRateCurve(**{"coef": 10.0, "exponent": -1.0, "sigma_min": 0.25, "sigma_max": 2.0, **bad})
+    law = JumpLaw(26.0, 5.0, 2.0, rate_curve=c)
+    np.testing.assert_allclose(law.rate(np.array([0.5, 1.0])), [20.0, 10.0])
+    np.testing.assert_allclose(JumpLaw(26.0, 5.0, 2.0).rate(np.array([0.5, 1.0])), [26.0, 26.0])
+    assert law.to_dict()["rate"]["exponent"] == -1.0 and JumpLaw(26.0, 5.0, 2.0).to_dict()["rate"] == "pooled"
+
+
+def test_rate_fit_is_the_poisson_maximum_likelihood() -> None:
+    """Bars with a known λ(s) = 20·s^−1.2: the fit is the likelihood's maximum found by a general optimiser
+    (scipy, Nelder-Mead on the same likelihood) and recovers the truth within its standard errors."""
+    rng = np.random.default_rng(7)
+    dt = HOUR / SECONDS_PER_YEAR
+    s = np.exp(rng.normal(math.log(0.6), 0.5, 400_000))
+    y = rng.random(s.size) < 20.0 * s**-1.2 * dt
+    fit = fit_rate_curve(s, y, HOUR)
+
+    def nll(p: np.ndarray) -> float:
+        eta = p[0] + p[1] * np.log(s)
+        return -float(np.sum(y * eta - dt * np.exp(eta)))
+
+    ref = optimize.minimize(nll, [math.log(10.0), -0.5], method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-9})
+    assert fit.curve.exponent == pytest.approx(ref.x[1], abs=1e-4)
+    assert math.log(fit.curve.coef) == pytest.approx(ref.x[0], abs=1e-4)
+    assert abs(fit.curve.exponent + 1.2) < 3 * fit.exponent_se
+    assert abs(fit.curve.coef - 20.0) < 3 * fit.coef_se
+    assert fit.curve.sigma_min == pytest.approx(np.quantile(s, 0.01))
+    assert fit.p_value > 0.001 and fit.dof == 8 and len(fit.bins) == 10
+    assert fit.bins["n_jumps"].sum() == y.sum() and fit.pooled == pytest.approx(y.sum() / (s.size * dt))
+    # a flat rate gives a flat fit
+    flat = fit_rate_curve(s, rng.random(s.size) < 30.0 * dt, HOUR)
+    assert abs(flat.curve.exponent) < 3 * flat.exponent_se
+
+
+def test_rate_by_level_recovered_from_a_simulated_jump_diffusion() -> None:
+    """End to end through the Lee-Mykland test: volatility regimes of 500 hours at levels 0.2–2.5, jumps of
+    7 + Exp(3) local sds (all far above the critical value) at λ(σ) = 15·σ^−1 a year."""
+    rng = np.random.default_rng(11)
+    n_regimes, length = 240, 500
+    level = np.exp(rng.uniform(math.log(0.2), math.log(2.5), n_regimes))
+    sigma = np.repeat(level, length)
+    sd = sigma * math.sqrt(HOUR / SECONDS_PER_YEAR)
+    r = sd * rng.standard_normal(sigma.size)
+    hit = rng.random(sigma.size) < 15.0 / sigma * HOUR / SECONDS_PER_YEAR
+    r[hit] -= sd[hit] * (7.0 + 3.0 * rng.standard_exponential(int(hit.sum())))
+    test = detect_jumps(r, step=HOUR)
+    fit = estimate_jump_rate(test, HOUR)
+    assert abs(fit.curve.exponent + 1.0) < 3 * fit.exponent_se
+    assert abs(fit.curve.coef - 15.0) < 3 * fit.coef_se + 0.1 * 15.0  # + the bipower window's lag at regime shifts
+
+
+def test_rate_fit_rejects_too_few_jumps() -> None:
+    with pytest.raises(SolvencyInputError, match="jumps"):
+        fit_rate_curve(np.full(1000, 0.5), np.zeros(1000, bool), HOUR)
+    with pytest.raises(SolvencyInputError, match="> 0"):
+        fit_rate_curve(np.zeros(1000), np.ones(1000, bool), HOUR)
+
+
+@pytest.mark.realdata
+def test_eth_hourly_rate_by_level_is_the_embedded_default(real_data) -> None:
+    hourly = real_data / "hourly"
+    segs = [log_returns(load_prices(hourly / f"binance_ETHUSDT_1h_{p}.csv")) for p in ("2017-2021", "2021-2025")]
+    fit = estimate_jump_rate(estimate_jump_law(segs, step=HOUR).test, HOUR)
+    c = ETH_HOURLY_RATE
+    assert ETH_HOURLY_JUMPS.rate_curve is c
+    assert fit.curve.coef == pytest.approx(c.coef, abs=0.005)
+    assert fit.curve.exponent == pytest.approx(c.exponent, abs=0.0005)
+    assert fit.curve.sigma_min == pytest.approx(c.sigma_min, abs=0.00005)
+    assert fit.curve.sigma_max == pytest.approx(c.sigma_max, abs=0.0005)
+    assert fit.p_value > 0.5  # the power law describes the deciles (χ² 5.2 on 8)
+    obs = fit.bins["observed_per_year"].to_numpy()
+    assert obs[0] > 2.5 * obs[-1]  # the calmest tenth has far more jumps than the most volatile

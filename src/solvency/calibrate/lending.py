@@ -28,13 +28,14 @@ continuous realized volatility over the EWMA forecast at its start, 2017–2025,
 represents its tail alike; ``"student-t"`` gives the first calibrator's ν = ``tail_df`` mixture, whose infinite
 fourth moment made LT move ~20 pp with the seed) plus compensated compound-Poisson *downward jumps*
 (``[calibration] jumps``: by default the law estimated with the Lee-Mykland test on ETH hourly returns 2017–2025,
-:data:`~solvency.market.jumps.ETH_HOURLY_JUMPS` — 26 jumps a year of 5.3 + Exp(2.65) diffusive sds of an hourly
-return; ``"none"`` gives the diffusion alone), jump sizes scaling with σ and σ the total volatility (the diffusion
-gets ``σ/sqrt(1 + ψ)``); prices are martingales. Depth × ``[liquidity] stress_multiplier`` (the ladder's rows: the
-market's curve shape at each node's depth); the market's oracle, liquidators (capacity per ``[sim] step``,
-rescaled), close factor and impact recovery; the loan book with every borrower keeping its health factor as LT
-changes. The JSON states the jump law under ``sensitivity.sigma.jumps`` and ``sensitivity.model.jumps``, the
-mixture under ``….vol_mixture``.
+:data:`~solvency.market.jumps.ETH_HOURLY_JUMPS` — jumps of 5.3 + Exp(2.65) diffusive sds of an hourly return, at a
+rate falling with the path's volatility level, ``13.72·s^−1.112`` a year (``[calibration] jump_rate = "level"``,
+thinned; ``"pooled"``: 26.4 a year at every level); ``"none"`` gives the diffusion alone), jump sizes scaling with
+σ and σ the total volatility (split from the jumps' variance path by path); prices are martingales. Depth ×
+``[liquidity] stress_multiplier`` (the ladder's rows: the market's curve shape at each node's depth); the market's
+oracle, liquidators (capacity per ``[sim] step``, rescaled), close factor and impact recovery; the loan book with every
+borrower keeping its health factor as LT changes. The JSON states the jump law under ``sensitivity.sigma.jumps`` and
+``sensitivity.model.jumps``, the mixture under ``….vol_mixture``.
 """
 
 from __future__ import annotations
@@ -180,8 +181,14 @@ class LendingCalibration:
         j = self.sigma_info.get("jumps")
         if not j:
             return "diffusion only (no jumps)"
+        r = j.get("rate")
+        rate = (
+            f"{j['intensity_per_year']:.1f}/year"
+            if not isinstance(r, dict)
+            else f"{r['coef_per_year']:.2f}·σ_c^{r['exponent']:.2f}/year (pooled {j['intensity_per_year']:.1f})"
+        )
         return (
-            f"downward jumps {j['intensity_per_year']:.1f}/year of {j['threshold_sd']:.2f} + "
+            f"downward jumps {rate} of {j['threshold_sd']:.2f} + "
             f"Exp({j['mean_excess_sd']:.2f}) diffusive sds of {j['frequency']} ({j['source']})"
         )
 

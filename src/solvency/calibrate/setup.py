@@ -13,6 +13,7 @@ market shares every number that does not depend on its depth.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -120,18 +121,21 @@ def risk_model(
 def jump_law(spec: MarketSpec) -> JumpLaw | None:
     """The stress paths' jump law from ``[calibration] jumps``: ``"default"`` →
     :data:`~solvency.market.jumps.ETH_HOURLY_JUMPS`, ``"none"`` → None, a table → the default with its fields
-    replaced."""
+    replaced. Its rate falls with the volatility level (:data:`~solvency.market.jumps.ETH_HOURLY_RATE`) unless
+    ``[calibration] jump_rate = "pooled"`` or the table states an ``intensity`` (a stated rate is a pooled one)."""
     j = spec.calibration.jumps
     if j == "none":
         return None
-    if j == "default":
-        return ETH_HOURLY_JUMPS
     d = ETH_HOURLY_JUMPS
+    curve = d.rate_curve if spec.calibration.jump_rate == "level" else None
+    if j == "default":
+        return d if curve is d.rate_curve else dataclasses.replace(d, rate_curve=None)
     return JumpLaw(
         intensity=d.intensity if j.intensity is None else j.intensity,
         threshold=d.threshold if j.threshold is None else j.threshold,
         mean_excess=d.mean_excess if j.mean_excess is None else j.mean_excess,
         frequency=d.frequency if j.frequency is None else parse_duration(j.frequency),
+        rate_curve=curve if j.intensity is None else None,
     )
 
 
