@@ -26,7 +26,14 @@ from solvency.errors import SolvencyError, SolvencyInputError
 from solvency.liquidation.compare import compare_policies
 from solvency.liquidation.plan import LiquidationPlan, plan_liquidations
 from solvency.margin.portfolio import portfolio_margin
-from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw, estimate_jump_law
+from solvency.market.jumps import (
+    ETH_HOURLY_JUMPS,
+    ETH_HOURLY_RATE,
+    JumpLaw,
+    JumpRateCurve,
+    estimate_jump_law,
+    estimate_jump_rate,
+)
 from solvency.market.vol_mixture import ETH_VOL_MIXTURE, VolMixture, estimate_vol_mixture
 from solvency.market.volatility import VolatilityResult, volatility
 from solvency.oracle.config import OracleConfig, load_oracle_config
@@ -55,6 +62,7 @@ from solvency.sweep.stress import StressSweep, sweep_stress
 
 __all__ = [
     "ETH_HOURLY_JUMPS",
+    "ETH_HOURLY_RATE",
     "ETH_VOL_MIXTURE",
     "Change",
     "DaskExecutor",
@@ -63,6 +71,7 @@ __all__ = [
     "InterimTargets",
     "Issue",
     "JumpLaw",
+    "JumpRateCurve",
     "LendingCalibration",
     "LiquidationPlan",
     "LiquidationPolicy",
@@ -97,6 +106,7 @@ __all__ = [
     "clean_prices",
     "compare_policies",
     "estimate_jump_law",
+    "estimate_jump_rate",
     "estimate_vol_mixture",
     "fetch_prices",
     "get_executor",
