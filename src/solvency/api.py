@@ -26,6 +26,15 @@ from solvency.errors import SolvencyError, SolvencyInputError
 from solvency.liquidation.compare import compare_policies
 from solvency.liquidation.plan import LiquidationPlan, plan_liquidations
 from solvency.margin.portfolio import portfolio_margin
+from solvency.market.jumps import (
+    ETH_HOURLY_JUMPS,
+    ETH_HOURLY_RATE,
+    JumpLaw,
+    JumpRateCurve,
+    estimate_jump_law,
+    estimate_jump_rate,
+)
+from solvency.market.vol_mixture import ETH_VOL_MIXTURE, VolMixture, estimate_vol_mixture
 from solvency.market.volatility import VolatilityResult, volatility
 from solvency.oracle.config import OracleConfig, load_oracle_config
 from solvency.oracle.engine import OracleEngine
@@ -52,12 +61,17 @@ from solvency.sweep.seeds import cell_seed
 from solvency.sweep.stress import StressSweep, sweep_stress
 
 __all__ = [
+    "ETH_HOURLY_JUMPS",
+    "ETH_HOURLY_RATE",
+    "ETH_VOL_MIXTURE",
     "Change",
     "DaskExecutor",
     "DemoSettings",
     "Executor",
     "InterimTargets",
     "Issue",
+    "JumpLaw",
+    "JumpRateCurve",
     "LendingCalibration",
     "LiquidationPlan",
     "LiquidationPolicy",
@@ -78,6 +92,7 @@ __all__ = [
     "TableTargets",
     "TargetModel",
     "ValidationReport",
+    "VolMixture",
     "VolatilityResult",
     "backtest_lending",
     "black76",
@@ -90,6 +105,9 @@ __all__ = [
     "christoffersen",
     "clean_prices",
     "compare_policies",
+    "estimate_jump_law",
+    "estimate_jump_rate",
+    "estimate_vol_mixture",
     "fetch_prices",
     "get_executor",
     "get_scenario",

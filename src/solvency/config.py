@@ -318,6 +318,24 @@ class EModeSpec(_Section):
     lt_max: float = Field(0.97, gt=0, lt=1, description="highest e-mode LT searched (a clamp, reported)")
 
 
+class JumpSpec(_Section):
+    """A law of downward price jumps for the LT search's stress paths (:class:`solvency.market.jumps.JumpLaw`).
+
+    Sizes are counted in diffusive standard deviations of one bar of ``frequency``; a field left out takes the
+    default law's value (:data:`solvency.market.jumps.ETH_HOURLY_JUMPS`, estimated on ETH hourly 2017–2025).
+    """
+
+    intensity: float | None = Field(None, ge=0, description="downward jumps per year")
+    threshold: float | None = Field(None, ge=0, description="smallest jump, diffusive sds of one bar")
+    mean_excess: float | None = Field(None, ge=0, description="mean size above the threshold, same units")
+    frequency: str | None = Field(None, description="bar the sizes are counted in (the estimate's: 1h)")
+
+    @field_validator("frequency")
+    @classmethod
+    def _frequency(cls, value: Any) -> str | None:
+        return None if value is None else _span(value)
+
+
 class CalibrationSpec(_Section):
     """Settings of the lending calibrator (:func:`solvency.calibrate.lending.calibrate_lending`).
 
@@ -325,7 +343,24 @@ class CalibrationSpec(_Section):
     """
 
     vol_model: Literal["ewma", "garch", "gjr", "har"] = Field("ewma", description="model of σ (see volatility())")
-    tail_df: float = Field(4.0, gt=2, description="Student-t ν of the per-path volatility mix of the stress paths")
+    tail_df: float = Field(
+        4.0, gt=2, description="Student-t ν of the LTV buffer's move, and of the paths' volatility mix if student-t"
+    )
+    vol_mixture: Literal["estimated", "student-t"] = Field(
+        "estimated",
+        description="per-path volatility level of the stress paths: the law measured on ETH (3-day realized over "
+        "forecast volatility, stratified) or the Student-t mixture with tail_df",
+    )
+    jumps: Literal["default", "none"] | JumpSpec = Field(
+        "default",
+        description="downward jumps of the stress paths: the law estimated on ETH hourly data (default), none, "
+        "or a table {intensity, threshold, mean_excess, frequency} (missing fields from the default)",
+    )
+    jump_rate: Literal["level", "pooled"] = Field(
+        "level",
+        description="rate of the stress paths' jumps: falling with the path's volatility level as measured on ETH "
+        "(level, thinned) or one pooled rate at every level; a jumps table that sets intensity is pooled",
+    )
     horizon: str | None = Field(None, description="stress horizon of the LT search; None = [risk] horizon")
     scenarios: list[str] | None = Field(None, description="scenarios for the bonus and caps; None = [risk] scenarios")
     step: str | None = Field(None, description="step of the LT search paths; None = [sim] step")

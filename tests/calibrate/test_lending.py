@@ -135,14 +135,19 @@ def test_deeper_liquidity_never_lowers_caps_or_lt(m: dict, depth: float, bonus: 
 
 
 COUNTEREXAMPLES = {
-    # Hypothesis found these against the search without the depth ladder (that version kept them as tests):
+    # Hypothesis found these against the search without the depth ladder (that version kept them as tests), on
+    # the stress paths of that time — a diffusion without jumps, with the Student-t ν = 4 volatility mixture, so
+    # they are pinned to it (`calibration__jumps`, `calibration__vol_mixture`):
     # twice the depth lowered the needed bonus (2.3 % → 1.6 %) and the thinner margin cost LT ...
     "re-calibrated bonus": ({"prices__sample_vol_multiplier": 1.5, "risk__budget": 0.0002, "book__hf_median": 1.3,
-                             "book__whale_share": 0.0, "book__seed": 0, "liquidity__stress_multiplier": 0.2}, {}),
+                             "book__whale_share": 0.0, "book__seed": 0, "liquidity__stress_multiplier": 0.2},
+                            {"calibration__jumps": "none", "calibration__vol_mixture": "student-t"}),
     # ... and at a fixed 3 % bonus one path's cascade ended with more bad debt in the twice-deeper market.
     "cascade at a fixed bonus": ({"prices__sample_vol_multiplier": 2.5, "risk__budget": 0.0002,
                                   "book__hf_median": 1.6, "book__whale_share": 0.2, "book__seed": 24,
-                                  "liquidity__stress_multiplier": 0.2}, {"calibration__liquidation_bonus": 0.03}),
+                                  "liquidity__stress_multiplier": 0.2},
+                                 {"calibration__liquidation_bonus": 0.03, "calibration__jumps": "none",
+                                  "calibration__vol_mixture": "student-t"}),
 }  # fmt: skip
 
 
@@ -192,5 +197,16 @@ def test_weth_on_real_eth_data(real_data) -> None:
     assert 0.3 < r.params.liquidation_threshold < 0.95 and r.lt_binding == "budget"
     assert r.budget_met and r.search_exact
     assert "current 83.00%" in r.baselines["current"]["comparison"]
-    assert r.risk_current.es99 <= r.risk.es99  # Aave's lower LT is the safer one in the same stress
+    # the stress paths carry the jump law estimated on ETH hourly data, and the JSON says so
+    assert r.sigma_info["jumps"]["source"] == "default"
+    assert r.sensitivity["model"]["jumps"]["intensity_per_year"] == pytest.approx(26.44)
+    # ... and the volatility mixture measured on ETH (3-day realized over forecast volatility)
+    assert r.sigma_info["vol_mixture"]["source"] == "estimated"
+    # the higher of the two LTs carries the more bad debt in the same stress, and whichever LT is the lower one is
+    # within the budget (with the Student-t mixture Aave's 83 % was above the recommendation and over budget at
+    # March 2026's σ; with the measured mixture it is below it, 0.63 × budget at seed 4 — benchmarks/RESULTS.md)
+    lt, cur = r.params.liquidation_threshold, r.current.liquidation_threshold
+    assert (r.risk_current.es99 >= r.risk.es99) == (cur > lt)
+    assert r.budget * r.debt_total >= r.risk.es99
+    assert (r.risk_current.es99 > r.budget * r.debt_total) == (cur > lt)
     assert all(r.invariants()[k] for k in ("ltv_below_lt", "lt_times_one_plus_lb_below_one", "caps_positive"))

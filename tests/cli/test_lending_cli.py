@@ -61,6 +61,39 @@ def test_calibrate_lending_json_and_table(market: Path, tmp_path: Path) -> None:
     assert TableTargets.from_file(table).params == ["ltv", "liquidation_threshold", "liquidation_bonus"]
 
 
+def test_jumps_option_selects_the_stress_model_and_the_json_states_it(market: Path) -> None:
+    outs = {}
+    for jumps in ("default", "none"):
+        res = runner.invoke(
+            app, ["calibrate", "lending", "--market", str(market), "--no-depth", "--jumps", jumps, "--json"]
+        )
+        assert res.exit_code == 0, res.output
+        outs[jumps] = _json(res)
+    law = outs["default"]["sensitivity"]["sigma"]["jumps"]
+    assert law["source"] == "default" and law["intensity_per_year"] > 0 and law["frequency"] == "1h"
+    assert outs["default"]["sensitivity"]["model"]["jumps"] == law
+    assert outs["none"]["sensitivity"]["sigma"]["jumps"] is None
+    # not an ordering: σ is the total volatility, so the jump model's diffusion is calmer (σ/sqrt(1 + ψ)), and on
+    # this 1-day, 400-path market that outweighs the few paths with a jump
+    assert outs["default"]["liquidation_threshold"] != outs["none"]["liquidation_threshold"]
+    res = runner.invoke(app, ["calibrate", "lending", "--market", str(market), "--jumps", "some", "--json"])
+    assert res.exit_code == 2
+
+
+def test_jump_law_from_the_spec(market: Path, tmp_path: Path) -> None:
+    text = market.read_text(encoding="utf-8")
+    custom = tmp_path / "custom.toml"
+    custom.write_text(text + "\n[calibration.jumps]\nintensity = 52.0\n", encoding="utf-8")
+    res = runner.invoke(app, ["calibrate", "lending", "--market", str(custom), "--no-depth", "--json"])
+    assert res.exit_code == 0, res.output
+    law = _json(res)["sensitivity"]["sigma"]["jumps"]
+    assert law["source"] == "spec" and law["intensity_per_year"] == 52.0 and law["threshold_sd"] == 5.317
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text + "\n[calibration.jumps]\nintensity = -1.0\n", encoding="utf-8")
+    res = runner.invoke(app, ["calibrate", "lending", "--market", str(bad), "--json"])
+    assert res.exit_code == 1 and "jumps" in _json(res)["error"]["message"]
+
+
 def test_calibrate_lending_human(market: Path) -> None:
     res = runner.invoke(app, ["calibrate", "lending", "--market", str(market), "--no-depth", "--budget", "0.001"])
     assert res.exit_code == 0, res.output
@@ -109,6 +142,7 @@ def test_backtest_lending_json_offline(market: Path) -> None:
     out = _json(res)
     assert {"windows", "dynamic_mean_lt", "static_mean_lt", "updates"} <= set(out)
     assert all({"name", "dynamic_bad_debt", "static_bad_debt"} <= set(w) for w in out["windows"])
+    assert out["jumps"]["source"] == "default"
 
 
 def test_installed_console_script(market: Path) -> None:

@@ -44,7 +44,7 @@ import pandas as pd
 from solvency.calibrate.buffer import ltv_buffer
 from solvency.calibrate.frontier import BookShape, Frontier, RiskModel
 from solvency.calibrate.invariants import Params
-from solvency.calibrate.setup import annual_sigma, market_book, market_spec, prepare, risk_model
+from solvency.calibrate.setup import annual_sigma, jump_info, market_book, market_spec, prepare, risk_model
 from solvency.calibrate.transition import transition_plan
 from solvency.config import MarketSpec
 from solvency.data.frequency import infer_step
@@ -143,6 +143,7 @@ class LendingBacktest:
     path: pd.DataFrame = field(repr=False)
     frontier: Frontier = field(repr=False)
     runtime_s: float = 0.0
+    jumps: dict[str, Any] | None = None
 
     @property
     def dominates(self) -> bool:
@@ -162,6 +163,7 @@ class LendingBacktest:
             "rebalance": format_duration(self.rebalance),
             "period": list(self.period),
             "dominates": self.dominates,
+            "jumps": self.jumps,
             "frontier": self.frontier.to_dict(),
             "runtime_s": self.runtime_s,
         }
@@ -385,4 +387,5 @@ def backtest_lending(
         path=path,
         frontier=frontier,
         runtime_s=time.perf_counter() - started,
+        jumps=jump_info(spec),
     )

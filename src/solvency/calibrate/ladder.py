@@ -38,10 +38,10 @@ top is calibrated as the top node — conservative (less depth than it has), and
 provably stops mattering does not exist in a cascade simulator (every finite depth moves prices a little), and
 an infinite-depth node (zero slippage, a well-defined model) would leave the nodes between it and a market
 unbounded; so the top is a finite ceiling, placed where depth has mostly stopped paying. On the WETH example
-(real ETH σ, 10,000 paths) the top sits at 14 × the market's depth and its row is within 0.25 pp of the rows up
-to 228 × (where the whole book would sell within 1 %) at every σ node up to the market's; above the market's σ
-the gap grows (7.5 pp at 1.8 × σ), so a very deep market in a volatile month gets a conservative LT. A 1 % top
-would double the rows above the market.
+(real ETH σ, 10,000 paths; measured on the stress paths before jumps were added) the top sits at 14 × the
+market's depth and its row is within 0.25 pp of the rows up to 228 × (where the whole book would sell within 1 %)
+at every σ node up to the market's; above the market's σ the gap grows (7.5 pp at 1.8 × σ), so a very deep market
+in a volatile month gets a conservative LT. A 1 % top would double the rows above the market.
 
 **Reading a market.** For ``D`` in ``[D_j, D_{j+1})`` with ``j < K``, the market's frontier at σ node ``i`` is
 ``LT*(σ_i, D_j) + w·(LT*(σ_i, D_{j+1}) − LT*(σ_i, D_j))`` with ``w = ln(D/D_j)/ln(ratio)``, capped at
@@ -52,14 +52,14 @@ never falls as ``D`` rises (and a bracket's upper row is the next bracket's lowe
 ``max_lt_bonus/(1 + LB(D))`` never falls with depth; and the σ interpolation uses the same weights for every
 depth. LTV (LT − a buffer that depends on σ only) and the borrow cap (∝ LT × the supply cap) inherit it.
 
-*Interpolation, not snapping down.* Reading the row below (``D_j``) would be conservative but a step function:
-with ratio 2 a market just above a node is calibrated at about half its depth, which on the WETH example means
-LT 80.7 % instead of 88.5 % (``benchmarks/RESULTS.md``); keeping that haircut near 2 pp needs ratio
-``2^(1/4)``, four times the rows, and does not fit the time budget. Linear interpolation in ``ln D`` between two
-chained rows is as monotone, continuous, and conservative wherever LT is concave in ``ln D`` — diminishing returns
-of depth, what the rows show. It is the approximation the σ axis already makes between its nodes, and the
-recommendation is then simulated on all paths at the market's own depth and σ (the evidence, ``budget_met``).
-The bracketing nodes and the weight are reported.
+*Interpolation, not snapping down.* Reading the row below (``D_j``) would be conservative but a step function: with
+ratio 2 a market just above a node is calibrated at about half its depth, which on the WETH example means LT 80.7 %
+instead of 88.5 % (``benchmarks/RESULTS.md``, stress paths without jumps); keeping that haircut near 2 pp needs
+ratio ``2^(1/4)``, four times the rows, and does not fit the time budget. Linear interpolation in ``ln D`` between
+two chained rows is as monotone, continuous, and conservative wherever LT is concave in ``ln D`` — diminishing
+returns of depth, what the rows show. It is the approximation the σ axis already makes between its nodes, and the
+recommendation is then simulated on all paths at the market's own depth and σ (the evidence, ``budget_met``). The
+bracketing nodes and the weight are reported.
 
 *The bonus of a row* is the one its depth needs, so a deeper row may carry a thinner bonus, lose LT to it
 (the first mechanism above) and pass that limit down the chain to shallower markets: the shallower market's

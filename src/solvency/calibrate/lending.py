@@ -21,11 +21,21 @@
 9. **E-mode** when the spec has ``[calibration.emode]`` (:mod:`~solvency.calibrate.emode`).
 
 Stress model of the LT search (stated once, used everywhere): ``[risk] paths`` paths over ``[risk] horizon`` in
-``[calibration] step`` (default ``[sim] step``) steps; per-path Student-t volatility mixture with ν =
-``tail_df`` (:mod:`~solvency.calibrate.stress_paths`); depth × ``[liquidity] stress_multiplier`` (the ladder's
-rows: the market's curve shape at each node's depth); the market's
-oracle, liquidators (capacity per ``[sim] step``, rescaled), close factor and impact recovery; the loan book with
-every borrower keeping its health factor as LT changes.
+``[calibration] step`` (default ``[sim] step``) steps (:mod:`~solvency.calibrate.stress_paths`): a diffusion with
+a per-path volatility level (``[calibration] vol_mixture``: by default the law *measured* on ETH — the 3-day
+continuous realized volatility over the EWMA forecast at its start, 2017–2025,
+:data:`~solvency.market.vol_mixture.ETH_VOL_MIXTURE`, forecast bias kept, sampled by stratification so every seed
+represents its tail alike; ``"student-t"`` gives the first calibrator's ν = ``tail_df`` mixture, whose infinite
+fourth moment made LT move ~20 pp with the seed) plus compensated compound-Poisson *downward jumps*
+(``[calibration] jumps``: by default the law estimated with the Lee-Mykland test on ETH hourly returns 2017–2025,
+:data:`~solvency.market.jumps.ETH_HOURLY_JUMPS` — jumps of 5.3 + Exp(2.65) diffusive sds of an hourly return, at a
+rate falling with the path's volatility level, ``13.72·s^−1.112`` a year (``[calibration] jump_rate = "level"``,
+thinned; ``"pooled"``: 26.4 a year at every level); ``"none"`` gives the diffusion alone), jump sizes scaling with
+σ and σ the total volatility (split from the jumps' variance path by path); prices are martingales. Depth ×
+``[liquidity] stress_multiplier`` (the ladder's rows: the market's curve shape at each node's depth); the market's
+oracle, liquidators (capacity per ``[sim] step``, rescaled), close factor and impact recovery; the loan book with every
+borrower keeping its health factor as LT changes. The JSON states the jump law under ``sensitivity.sigma.jumps`` and
+``sensitivity.model.jumps``, the mixture under ``….vol_mixture``.
 """
 
 from __future__ import annotations
@@ -48,7 +58,7 @@ from solvency.calibrate.frontier import Evaluation, Frontier, evaluate, severity
 from solvency.calibrate.history import market_history
 from solvency.calibrate.invariants import Clamp, Params, check, enforce
 from solvency.calibrate.ladder import DEPTH_SLIPPAGE, DepthLadder
-from solvency.calibrate.setup import annual_sigma, market_spec, prepare
+from solvency.calibrate.setup import annual_sigma, jump_info, market_spec, mixture_info, prepare
 from solvency.calibrate.stress import StressCondition
 from solvency.calibrate.transition import TransitionStep, transition_plan
 from solvency.config import MarketSpec
@@ -167,6 +177,27 @@ class LendingCalibration:
             "transition": [s.to_dict() for s in self.transition],
         }
 
+    def _jumps_line(self) -> str:
+        j = self.sigma_info.get("jumps")
+        if not j:
+            return "diffusion only (no jumps)"
+        r = j.get("rate")
+        rate = (
+            f"{j['intensity_per_year']:.1f}/year"
+            if not isinstance(r, dict)
+            else f"{r['coef_per_year']:.2f}·σ_c^{r['exponent']:.2f}/year (pooled {j['intensity_per_year']:.1f})"
+        )
+        return (
+            f"downward jumps {rate} of {j['threshold_sd']:.2f} + "
+            f"Exp({j['mean_excess_sd']:.2f}) diffusive sds of {j['frequency']} ({j['source']})"
+        )
+
+    def _mixture_line(self) -> str:
+        m = self.sigma_info.get("vol_mixture") or {}
+        if m.get("kind") == "student-t":
+            return f"Student-t volatility mixture, ν = {m['tail_df']:g}"
+        return f"measured volatility mixture (median {m['median']:.2f}, 99 % {m['q99']:.2f}, max {m['max']:.2f} × σ)"
+
     def summary(self) -> str:
         """A few lines for humans."""
         p, c = self.params, self.current
@@ -179,6 +210,7 @@ class LendingCalibration:
         lines = [
             f"{self.market} ({self.asset}/{self.quote}): σ = {self.sigma:.1%} ({self.sigma_info['model']}, "
             f"{self.sigma_info['horizon']}), budget ES99 ≤ {self.budget:.2%} of debt {self.debt_total:,.0f}",
+            f"  stress paths: {self._jumps_line()}; {self._mixture_line()}",
             f"  depth: {d['depth']:,.0f} {self.quote} sells within {DEPTH_SLIPPAGE:.0%} average slippage, {where}",
             f"  recommended LTV {p.ltv:.2%}  LT {p.liquidation_threshold:.2%}  LB {p.liquidation_bonus:.2%}  "
             f"supply cap {p.supply_cap:,.0f}  borrow cap {p.borrow_cap:,.0f}",
@@ -269,6 +301,8 @@ def calibrate_lending(
     history = market_history(spec, prices)
     horizon = parse_duration(spec.calibration.horizon or spec.risk.horizon)
     sigma, sigma_info = annual_sigma(history, cal.vol_model, horizon)
+    sigma_info["jumps"] = jump_info(spec)
+    sigma_info["vol_mixture"] = mixture_info(spec)
     if sigma > cal.sigma_max:
         raise SolvencyInputError(
             f"σ = {sigma:.2f} is above the frontier's grid (sigma_max {cal.sigma_max})", hint="raise sigma_max"
@@ -467,6 +501,8 @@ def calibrate_lending(
             "horizon": format_duration(horizon),
             "step": format_duration(step),
             "tail_df": cal.tail_df,
+            "jumps": sigma_info["jumps"],
+            "vol_mixture": sigma_info["vol_mixture"],
             "depth_multiplier": stress,
             "search_share": cal.search_share,
             "start_price": s0,

@@ -13,6 +13,7 @@ market shares every number that does not depend on its depth.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ from solvency.calibrate.frontier import BookShape, Frontier, RiskModel, lt_front
 from solvency.calibrate.ladder import DepthLadder, DepthNodes, market_depth
 from solvency.calibrate.stress import StressCondition, stress_conditions
 from solvency.calibrate.stress_paths import StressPaths
-from solvency.config import MarketSpec, load_market
+from solvency.config import MarketSpec, as_market_spec
 from solvency.errors import SolvencyInputError
+from solvency.market.jumps import ETH_HOURLY_JUMPS, JumpLaw
 from solvency.market.liquidity import LiquidityCurve, curve_from_spec
+from solvency.market.vol_mixture import ETH_VOL_MIXTURE, VolMixture
 from solvency.market.volatility import volatility
 from solvency.sim.book import LoanBook
 from solvency.sim.mechanics import CloseFactorRule, LiquidatorModel, OracleModel
@@ -38,12 +41,16 @@ from solvency.sim.stress import market_book as sim_market_book
 from solvency.units import SECONDS_PER_YEAR, format_duration, parse_duration
 
 
-def market_spec(market: MarketSpec | str | Path | None) -> MarketSpec:
-    if market is None:
-        return MarketSpec()
-    if isinstance(market, MarketSpec):
-        return market
-    return load_market(market)
+def market_spec(market: MarketSpec | str | Path | None, *, jumps: str | None = None) -> MarketSpec:
+    """The market's spec (``MarketSpec()`` for None), with ``[calibration] jumps`` replaced by ``jumps``
+    (``"default"`` or ``"none"``) when given — on a copy, the caller's spec is left alone."""
+    spec = as_market_spec(market)
+    if jumps is None:
+        return spec
+    if jumps not in ("default", "none"):
+        raise SolvencyInputError(f"jumps must be 'default' or 'none', got {jumps!r}")
+    cal = spec.calibration.model_copy(update={"jumps": jumps})
+    return spec.model_copy(update={"calibration": cal})
 
 
 def market_book(spec: MarketSpec, book: LoanBook | str | Path | None, s0: float) -> LoanBook:
@@ -109,6 +116,50 @@ def risk_model(
         budget=budget,
         policy=spec.sim.policy,
     )
+
+
+def jump_law(spec: MarketSpec) -> JumpLaw | None:
+    """The stress paths' jump law from ``[calibration] jumps``: ``"default"`` →
+    :data:`~solvency.market.jumps.ETH_HOURLY_JUMPS`, ``"none"`` → None, a table → the default with its fields
+    replaced. Its rate falls with the volatility level (:data:`~solvency.market.jumps.ETH_HOURLY_RATE`) unless
+    ``[calibration] jump_rate = "pooled"`` or the table states an ``intensity`` (a stated rate is a pooled one)."""
+    j = spec.calibration.jumps
+    if j == "none":
+        return None
+    d = ETH_HOURLY_JUMPS
+    curve = d.rate_curve if spec.calibration.jump_rate == "level" else None
+    if j == "default":
+        return d if curve is d.rate_curve else dataclasses.replace(d, rate_curve=None)
+    return JumpLaw(
+        intensity=d.intensity if j.intensity is None else j.intensity,
+        threshold=d.threshold if j.threshold is None else j.threshold,
+        mean_excess=d.mean_excess if j.mean_excess is None else j.mean_excess,
+        frequency=d.frequency if j.frequency is None else parse_duration(j.frequency),
+        rate_curve=curve if j.intensity is None else None,
+    )
+
+
+def vol_mixture(spec: MarketSpec) -> VolMixture | None:
+    """The stress paths' volatility mixture from ``[calibration] vol_mixture``: ``"estimated"`` →
+    :data:`~solvency.market.vol_mixture.ETH_VOL_MIXTURE`; ``"student-t"`` → None (ν = ``tail_df``)."""
+    return ETH_VOL_MIXTURE if spec.calibration.vol_mixture == "estimated" else None
+
+
+def mixture_info(spec: MarketSpec) -> dict[str, Any]:
+    """What the JSON says about the per-path volatility mixture in use."""
+    law = vol_mixture(spec)
+    if law is None:
+        return {"kind": "student-t", "tail_df": spec.calibration.tail_df}
+    return {"source": "estimated", **law.to_dict()}
+
+
+def jump_info(spec: MarketSpec) -> dict[str, Any] | None:
+    """What the JSON says about the jump law in use (None: no jumps)."""
+    law = jump_law(spec)
+    if law is None:
+        return None
+    j = spec.calibration.jumps
+    return {"source": j if isinstance(j, str) else "spec", **law.to_dict()}
 
 
 def annual_sigma(history: pd.DataFrame, model: str, horizon: int) -> tuple[float, dict[str, Any]]:
@@ -357,6 +408,8 @@ def prepare(
             max(1, round(horizon / step)),
             step,
             tail_df=cal.tail_df,
+            mixture=vol_mixture(spec),
+            jumps=jump_law(spec),
             seed=cal.seed if seed is None else seed,
         ),
         grid=lt_grid(cal.lt_min, cal.lt_max, cal.lt_step),

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, pct, progress, stdout
+from solvency.cli.calibrate import JUMPS_OPTION, JumpsChoice
 
 group = typer.Typer(help="Walk-forward backtests of calibrated parameters.", no_args_is_help=True)
 
@@ -35,11 +36,16 @@ def _lending(grp: typer.Typer) -> None:
         books: int = typer.Option(16, "--books", min=1, help="Synthetic books each crash is replayed on (mean)."),
         paths: int | None = typer.Option(None, "--paths", min=1, help="Stress paths of the frontier."),
         seed: int | None = typer.Option(None, "--seed", help="Seed of the stress paths."),
+        jumps: JumpsChoice | None = JUMPS_OPTION,
         as_json: bool = JSON_OPTION,
     ) -> None:
         """Re-calibrate on data up to each date, apply forward, replay every crash under dynamic vs static."""
         with cli_errors(as_json):
             from solvency.calibrate.backtest_lending import backtest_lending
+            from solvency.calibrate.setup import market_spec
+
+            if jumps is not None:
+                market = market_spec(market, jumps=jumps.value)
 
             with progress() as bar:
                 task = bar.add_task("backtest", total=None)

@@ -7,6 +7,7 @@ To add a command (e.g. ``calibrate lending``), define it in its own function tak
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,21 @@ from solvency.cli._output import JSON_OPTION, cli_errors, emit, fmt, kv_table, p
 from solvency.cli._sweep import MARKETS_DIR_OPTION, SCHEDULER_OPTION, WORKERS_OPTION, compact
 
 group = typer.Typer(help="Calibrate protocol parameters from market data.", no_args_is_help=True)
+
+
+class JumpsChoice(StrEnum):
+    """``--jumps``: the stress paths' jump law, overriding ``[calibration] jumps``."""
+
+    default = "default"
+    none = "none"
+
+
+JUMPS_OPTION = typer.Option(
+    None,
+    "--jumps",
+    help="Jumps of the LT search's stress paths: default (law estimated on ETH hourly data) or none (diffusion "
+    "only); overrides \\[calibration] jumps.",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -102,6 +118,7 @@ def _lending(grp: typer.Typer) -> None:
         depth: bool = typer.Option(
             True, "--depth/--no-depth", help="LT, LB and caps at depth ×0.5 and ×2 (one more ladder row)."
         ),
+        jumps: JumpsChoice | None = JUMPS_OPTION,
         markets: Path | None = MARKETS_DIR_OPTION,
         workers: int | None = WORKERS_OPTION,
         scheduler: str | None = SCHEDULER_OPTION,
@@ -110,7 +127,11 @@ def _lending(grp: typer.Typer) -> None:
         """LTV, liquidation threshold, bonus and caps from a stress-tested frontier, with a steward-ready plan."""
         with cli_errors(as_json):
             from solvency.calibrate.lending import calibrate_lending
+            from solvency.calibrate.setup import market_spec
             from solvency.errors import SolvencyInputError
+
+            if jumps is not None:
+                market = market_spec(market, jumps=jumps.value)
 
             if budget is not None and not 0 < budget < 1:
                 raise SolvencyInputError(f"--budget must be a fraction of debt in (0, 1), got {budget}")
@@ -123,7 +144,8 @@ def _lending(grp: typer.Typer) -> None:
                     kwargs={"budget": budget, "paths": paths, "seed": seed, "lt_curve": curve,
                             "depth_sensitivity": depth},
                     as_json=as_json, render=_render_lending_markets,
-                    conflicts={"--market": market, "--book": book, "--prices": prices, "--table": table},
+                    conflicts={"--market": market, "--book": book, "--prices": prices, "--table": table,
+                               "--jumps": jumps},
                 )  # fmt: skip
                 return
             with progress() as bar:
