@@ -44,7 +44,7 @@ from solvency.sim.queue_policies import (
 FIELDS = ("bad_debt", "insolvent", "liquidations", "volume", "repaid", "reached", "shortfall", "slippage")
 
 
-def _same(a, b) -> None:  # type: ignore[no-untyped-def]
+def assert_same_results(a, b) -> None:  # type: ignore[no-untyped-def]
     for name in FIELDS:
         x, y = getattr(a, name), getattr(b, name)
         assert np.allclose(x, y, rtol=1e-9, atol=1e-6), (name, x, y)
@@ -94,8 +94,9 @@ def setups(draw: st.DrawFn) -> tuple[SimSetup, np.ndarray, int]:
 def test_risk_policies_fast_engines_equal_reference(case, name: str) -> None:  # type: ignore[no-untyped-def]
     setup, prices, step = case
     ref = run_engine(setup, prices, step, name, engine="reference")
-    _same(run_engine(setup, prices, step, name), ref)
-    _same(run_engine(setup, prices, step, name, engine="general"), ref)
+    assert ref.bad_debt.shape == (prices.shape[0],) and np.all(ref.bad_debt >= 0)
+    assert_same_results(run_engine(setup, prices, step, name), ref)
+    assert_same_results(run_engine(setup, prices, step, name, engine="general"), ref)
 
 
 def test_policies_are_bound_to_the_market() -> None:
