@@ -52,8 +52,7 @@ def _register() -> None:
     panel_of = {name: panel for panel, names in PANELS.items() for name in names}
 
     def key(info: typer.models.CommandInfo | typer.models.TyperInfo) -> int:
-        name = info.name or (info.callback.__name__ if info.callback else "")
-        return order.index(name) if name in order else len(order)
+        return order.index(info.name) if info.name in order else len(order)
 
     for infos in (app.registered_commands, app.registered_groups):
         infos.sort(key=key)
